@@ -1,0 +1,282 @@
+"""``whomade screen`` and ``whomade explain``: the main job, with progress, summary and resume."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.tree import Tree
+
+from whomade.kb.model import CONTEXTS
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _parse_map(values: list[str]) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        if "=" not in value:
+            raise typer.BadParameter(f"--map {value!r}: expected FIELD=\"Column name\"")
+        key, column = value.split("=", 1)
+        mapping[key.strip()] = column.strip().strip('"').strip("'")
+    return mapping
+
+
+def _count_rows(path: Path) -> int | None:
+    """A quick estimate of the records in a file, for the progress bar's ETA."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson"):
+            lines = 0
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 22):
+                    lines += chunk.count(b"\n")
+            return max(lines - (1 if suffix in (".csv", ".tsv", ".txt") else 0), 0)
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+    except OSError:
+        return None
+    return None
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
+
+
+def _summary(verdicts: Counter[str], families: Counter[str], sellers: Counter[str], total: int) -> Table:
+    table = Table(title="Screening summary", show_lines=False)
+    table.add_column("verdict")
+    table.add_column("records", justify="right")
+    table.add_column("share", justify="right")
+    for verdict in ("restricted", "linked", "review", "clear"):
+        count = verdicts.get(verdict, 0)
+        table.add_row(verdict, f"{count:,}", f"{count / total:.1%}" if total else "-")
+    if families:
+        table.add_section()
+        for family, count in families.most_common(5):
+            table.add_row(f"family: {family}", f"{count:,}", "")
+    if sellers:
+        table.add_section()
+        for seller, count in sellers.most_common(5):
+            table.add_row(f"seller: {seller[:40]}", f"{count:,}", "")
+    return table
+
+
+def screen_command(
+    ctx: typer.Context,
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="CSV/TSV, JSONL, JSON, Parquet or XLSX."),
+    output: Path = typer.Option(..., "-o", "--output", help="Findings: .jsonl, .csv or .parquet."),
+    kind: str = typer.Option("catalog", "--kind", help="catalog | devices | vendors"),
+    context: str = typer.Option("marketplace", "--context", help="marketplace | procurement | federal | shopper"),
+    mapping: list[str] = typer.Option([], "--map", help='Map a field to a column: title="Product Name".'),
+    errors_path: Path | None = typer.Option(None, "--errors", help="Where to write row errors (JSONL)."),
+    resume: bool = typer.Option(False, "--resume", help="Keep findings already in OUTPUT; screen the rest."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Screen as of this day (default today)."),
+    encoding: str | None = typer.Option(None, "--encoding"),
+    delimiter: str | None = typer.Option(None, "--delimiter"),
+    batch_size: int = typer.Option(50_000, "--batch-size", min=1),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Screen every record of INPUT and write one finding per record to OUTPUT."""
+    from whomade.inputs import ColumnError, InputError, JsonlErrorSink, open_records
+    from whomade.report.writers import OutputError, done_ids, open_writer
+    from whomade.screen.pipeline import KINDS, Screener
+
+    if kind not in KINDS:
+        raise typer.BadParameter(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
+    if context not in CONTEXTS:
+        raise typer.BadParameter(f"--context {context!r}: expected one of {', '.join(CONTEXTS)}")
+    errors_file = errors_path or output.with_name(output.name + ".errors.jsonl")
+    try:
+        already = done_ids(output) if resume else set()
+        screener = Screener(kind, context, today=_parse_day(as_of))  # type: ignore[arg-type]
+        with JsonlErrorSink(errors_file) as sink:
+            stream = open_records(
+                input_path,
+                kind,
+                mapping=_parse_map(mapping),
+                encoding=encoding,
+                delimiter=delimiter,
+                batch_size=batch_size,
+                errors=sink,
+            )
+            writer = open_writer(output, append=resume and output.exists())
+            try:
+                stats = _run(stream, screener, writer, already, input_path, quiet)
+            finally:
+                writer.close()
+            error_count = getattr(sink, "count", None)
+    except (ColumnError, InputError, OutputError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    verdicts, families, sellers, total, elapsed = stats
+    if not quiet:
+        err.print(_summary(verdicts, families, sellers, total))
+        rate = total / elapsed if elapsed else 0.0
+        err.print(
+            f"{total:,} records screened in {elapsed:.1f} s ({rate:,.0f} records/s)"
+            + (f", {len(already):,} kept from the previous run" if already else "")
+            + f". Findings: {output}"
+        )
+        if error_count:
+            err.print(f"[yellow]{error_count:,} row error(s)[/yellow] written to {errors_file}")
+
+
+def _run(
+    stream: Any, screener: Any, writer: Any, already: set[str], input_path: Path, quiet: bool
+) -> tuple[Counter[str], Counter[str], Counter[str], int, float]:
+    verdicts: Counter[str] = Counter()
+    families: Counter[str] = Counter()
+    sellers: Counter[str] = Counter()
+    total = 0
+    started = time.perf_counter()
+    progress = Progress(
+        TextColumn("[bold]screening[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]} rec/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task("screen", total=_count_rows(input_path), rate="-")
+        for frame in stream:
+            if already:
+                import polars as pl
+
+                frame = frame.filter(~pl.col("id").is_in(list(already)))
+            result = screener.screen_frame(frame)
+            batch = []
+            seller_column = frame.get_column("seller").to_list() if "seller" in frame.columns else None
+            for index, record_id in enumerate(result.ids):
+                finding = result.findings.get(index)
+                if finding is None:
+                    finding = screener.clear(record_id, result.lines[index])
+                verdicts[finding["verdict"]] += 1
+                if finding["verdict"] in ("restricted", "linked"):
+                    families.update(finding["families"])
+                    if seller_column and seller_column[index]:
+                        sellers[seller_column[index]] += 1
+                batch.append(finding)
+            writer.write(batch)
+            total += len(batch)
+            elapsed = time.perf_counter() - started
+            progress.update(task, advance=frame.height, rate=f"{total / elapsed:,.0f}" if elapsed else "-")
+    return verdicts, families, sellers, total, time.perf_counter() - started
+
+
+def explain_command(
+    input_path: Path = typer.Argument(..., metavar="INPUT"),
+    record_id: str = typer.Option(..., "--id", help="The record to explain."),
+    kind: str = typer.Option("catalog", "--kind"),
+    context: str = typer.Option("marketplace", "--context"),
+    mapping: list[str] = typer.Option([], "--map"),
+    as_of: str | None = typer.Option(None, "--as-of"),
+    json_out: bool = typer.Option(False, "--json", help="Print the finding as JSON."),
+) -> None:
+    """Print one record's finding as a readable evidence tree."""
+    import polars as pl
+
+    from whomade.inputs import ColumnError, InputError, ListErrorSink, open_records
+    from whomade.screen.pipeline import Screener
+
+    try:
+        stream = open_records(input_path, kind, mapping=_parse_map(mapping), errors=ListErrorSink())
+        record = None
+        for frame in stream:
+            hit = frame.filter(pl.col("id") == record_id)
+            if hit.height:
+                record = hit.row(0, named=True)
+                break
+    except (ColumnError, InputError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if record is None:
+        err.print(f"[red]error:[/red] no record with id {record_id!r} in {input_path}")
+        raise typer.Exit(1)
+    screener = Screener(kind, context, today=_parse_day(as_of))  # type: ignore[arg-type]
+    clean = {k: v if isinstance(v, str) else "" for k, v in record.items() if k != "_line"}
+    finding = screener.screen_record(clean, record.get("_line"))
+    if json_out:
+        import json
+
+        out.print_json(json.dumps(finding, ensure_ascii=False))
+        return
+    out.print(render_tree(finding, clean))
+
+
+def render_tree(finding: dict[str, Any], record: dict[str, str] | None = None) -> Tree:
+    """A finding as a rich tree: verdict, risk, warning, then each evidence step with sources."""
+    colour = {"restricted": "red", "linked": "dark_orange", "review": "yellow", "clear": "green"}
+    verdict = finding["verdict"]
+    families = ", ".join(finding.get("families") or []) or "none"
+    tree = Tree(
+        f"[bold]{finding['id']}[/bold]: [{colour[verdict]}]{verdict}[/{colour[verdict]}]"
+        f"  families: {families}"
+    )
+    if record and record.get("title"):
+        tree.add(f"[dim]title:[/dim] {record['title'][:160]}")
+    risk = finding.get("risk") or {}
+    tree.add(f"risk ({risk.get('context')}): [bold]{risk.get('level')}[/bold] — {risk.get('why')}")
+    if finding.get("warning"):
+        tree.add(f"[italic]warning:[/italic] {finding['warning']}")
+    chain = tree.add("evidence")
+    citations = finding.get("citations") or {}
+    for step in finding.get("evidence") or []:
+        if step["step"] == "signal":
+            node = chain.add(
+                f"[cyan]signal[/cyan] {step['kind']} in {step['field']} "
+                f"[bold]{step['text']!r}[/bold] {step.get('span')} score {step['score']} — {step['explanation']}"
+            )
+        elif step["step"] == "relation":
+            window = f"{step.get('valid_from') or '…'} → {step.get('valid_to') or 'open'}"
+            node = chain.add(
+                f"[magenta]relation[/magenta] {step['subject']} —{step['predicate']}→ {step['object']}"
+                f" ({window}; {step['confidence']}, {step['status']})"
+            )
+        else:
+            node = chain.add(
+                f"[red]listing[/red] {step['entity']} on {step['list']} since {step.get('since')}"
+                + (f" ({step['notice']})" if step.get("notice") else "")
+            )
+        for source_id in step.get("sources", ()):
+            cite = citations.get(source_id, {})
+            where = cite.get("url") or cite.get("document") or ""
+            node.add(f"[dim]{source_id}: {cite.get('title', '')} {cite.get('date', '')} {where}[/dim]")
+    for reason in finding.get("reasons") or []:
+        tree.add(f"[yellow]reason:[/yellow] {reason}")
+    return tree
+
+
+def register(app: typer.Typer) -> None:
+    """Add the screening commands to the root app."""
+    app.command("screen")(screen_command)
+    app.command("explain")(explain_command)
+
