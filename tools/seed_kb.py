@@ -59,14 +59,54 @@ LIST_IMPORTER = {
 # Our reading of how a listing translates into a risk level per context (DESIGN.md "Risk by user
 # context"); the text of each meaning comes from the research and cites its sources.
 LEVELS = {
-    "us_entity_list": {"marketplace": "high", "procurement": "high", "federal": "medium", "shopper": "high"},
-    "ndaa_889": {"marketplace": "high", "procurement": "high", "federal": "prohibited", "shopper": "high"},
-    "fcc_covered_list": {"marketplace": "high", "procurement": "high", "federal": "prohibited", "shopper": "high"},
-    "ofac_ns_cmic": {"marketplace": "info", "procurement": "low", "federal": "low", "shopper": "info"},
-    "dod_1260h": {"marketplace": "medium", "procurement": "medium", "federal": "high", "shopper": "medium"},
-    "dhs_uflpa": {"marketplace": "high", "procurement": "high", "federal": "high", "shopper": "medium"},
-    "uk_sensitive_sites_2022": {"marketplace": "info", "procurement": "low", "federal": "info", "shopper": "info"},
-    "texas_prohibited_technologies": {"marketplace": "info", "procurement": "low", "federal": "low", "shopper": "info"},
+    "us_entity_list": {
+        "marketplace": "high",
+        "procurement": "high",
+        "federal": "medium",
+        "shopper": "high",
+    },
+    "ndaa_889": {
+        "marketplace": "high",
+        "procurement": "high",
+        "federal": "prohibited",
+        "shopper": "high",
+    },
+    "fcc_covered_list": {
+        "marketplace": "high",
+        "procurement": "high",
+        "federal": "prohibited",
+        "shopper": "high",
+    },
+    "ofac_ns_cmic": {
+        "marketplace": "info",
+        "procurement": "low",
+        "federal": "low",
+        "shopper": "info",
+    },
+    "dod_1260h": {
+        "marketplace": "medium",
+        "procurement": "medium",
+        "federal": "high",
+        "shopper": "medium",
+    },
+    "dhs_uflpa": {
+        "marketplace": "high",
+        "procurement": "high",
+        "federal": "high",
+        "shopper": "medium",
+    },
+    "uk_sensitive_sites_2022": {
+        "marketplace": "info",
+        "procurement": "low",
+        "federal": "info",
+        "shopper": "info",
+    },
+    "texas_prohibited_technologies": {
+        "marketplace": "info",
+        "procurement": "low",
+        "federal": "low",
+        "shopper": "info",
+    },
 }
 CONTEXT_KEYS = {
     "marketplace": "marketplace",
@@ -118,7 +158,9 @@ def seed_sources() -> list[dict[str, Any]]:
     out = []
     for source_id, src in load("sources.yaml")["sources"].items():
         notes = src.get("notes")
-        extra = [f"{k}: {src[k]}" for k in ("repo", "package", "mirror_seen", "also_seen") if src.get(k)]
+        extra = [
+            f"{k}: {src[k]}" for k in ("repo", "package", "mirror_seen", "also_seen") if src.get(k)
+        ]
         if extra:
             notes = "; ".join([*(str(x) for x in extra), *([notes] if notes else [])])
         document = None if src.get("url") else f"{src['title']} ({src.get('seen_via')})"
@@ -179,18 +221,29 @@ def seed_entities() -> list[dict[str, Any]]:
             )
         for key, value in (ent.get("identifiers") or {}).items():
             facts.append(
-                {"fact": f"{key}: {value['value']}", "confidence": "high", "sources": as_list(value.get("src"))}
+                {
+                    "fact": f"{key}: {value['value']}",
+                    "confidence": "high",
+                    "sources": as_list(value.get("src")),
+                }
             )
         founded = ent.get("founded")
         if founded:
             facts.append(
-                {"fact": f"founded: {founded['value']}", "confidence": "medium", "sources": as_list(founded.get("src"))}
+                {
+                    "fact": f"founded: {founded['value']}",
+                    "confidence": "medium",
+                    "sources": as_list(founded.get("src")),
+                }
             )
         sources: dict[str, None] = {}
         for name in names:
             for source_id in name["sources"]:
                 sources.setdefault(source_id, None)
-        notes = [ent.get("notes"), ent.get("match_requires") and f"match requires: {ent['match_requires']}"]
+        notes = [
+            ent.get("notes"),
+            ent.get("match_requires") and f"match requires: {ent['match_requires']}",
+        ]
         out.append(
             clean(
                 {
@@ -222,7 +275,14 @@ def seed_relations() -> list[dict[str, Any]]:
             dropped.append(f"relation {rel['id']}: no source")
             continue
         notes = [rel.get("notes")]
-        for key in ("valid_at", "majority_until", "ownership_split", "observed", "pending_change", "disagreement"):
+        for key in (
+            "valid_at",
+            "majority_until",
+            "ownership_split",
+            "observed",
+            "pending_change",
+            "disagreement",
+        ):
             if rel.get(key):
                 notes.append(f"{key}: {text(rel[key])}")
         for subject in subjects:
@@ -299,7 +359,9 @@ def seed_identifiers() -> list[dict[str, Any]]:
     for row in data["fcc_grantee_codes"]:
         sources = as_list(row.get("src"))
         if not row.get("code") or not sources or row.get("confidence") in (None, "none"):
-            dropped.append(f"FCC grantee code {row.get('code')} ({row['entity']}): {row.get('status')}")
+            dropped.append(
+                f"FCC grantee code {row.get('code')} ({row['entity']}): {row.get('status')}"
+            )
             continue
         out.append(
             clean(
@@ -369,7 +431,13 @@ def seed_identifiers() -> list[dict[str, Any]]:
                     "confidence": banner.get("confidence", "medium"),
                     "sources": as_list(banner.get("src")),
                     "notes": " ".join(
-                        str(x) for x in (banner.get("where"), banner.get("line") and f"nmap line {banner['line']}", banner.get("notes")) if x
+                        str(x)
+                        for x in (
+                            banner.get("where"),
+                            banner.get("line") and f"nmap line {banner['line']}",
+                            banner.get("notes"),
+                        )
+                        if x
                     )
                     or None,
                 }
@@ -399,7 +467,13 @@ def seed_identifiers() -> list[dict[str, Any]]:
 
 def _meanings(list_id: str, raw: dict[str, Any]) -> dict[str, Any]:
     base_sources: dict[str, None] = {}
-    for key in ("what_it_does_src", "scope_src", "affiliates_clause_src", "does_not_src", "bis_guidance_src"):
+    for key in (
+        "what_it_does_src",
+        "scope_src",
+        "affiliates_clause_src",
+        "does_not_src",
+        "bis_guidance_src",
+    ):
         for source_id in as_list(raw.get(key)):
             base_sources.setdefault(source_id, None)
     for official in raw.get("official_sources") or []:
@@ -412,7 +486,11 @@ def _meanings(list_id: str, raw: dict[str, Any]) -> dict[str, Any]:
             continue
         sources = dict.fromkeys(as_list((raw.get("meaning") or {}).get(f"{key}_src")))
         sources.update(base_sources)
-        meanings[context] = {"level": LEVELS[list_id][context], "text": meaning_text, "sources": list(sources)}
+        meanings[context] = {
+            "level": LEVELS[list_id][context],
+            "text": meaning_text,
+            "sources": list(sources),
+        }
     return meanings
 
 
@@ -480,7 +558,9 @@ def seed_lists() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             if entry.get("announced"):
                 notes.append(f"announced {text(entry['announced'])}")
             if entry.get("present_in_editions"):
-                notes.append("editions: " + ", ".join(text(d) for d in entry["present_in_editions"]))
+                notes.append(
+                    "editions: " + ", ".join(text(d) for d in entry["present_in_editions"])
+                )
             listings.append(
                 clean(
                     {
@@ -533,9 +613,15 @@ def main() -> int:
     lists, listings = seed_lists()
     write("sources.yaml", "sources (citations)", {"sources": seed_sources()})
     write("entities.yaml", "entities and their names", {"entities": seed_entities()})
-    write("relations.yaml", "relations between entities, with dates", {"relations": seed_relations()})
-    write("identifiers.yaml", "identifiers that betray the maker", {"identifiers": seed_identifiers()})
-    write("lists.yaml", "restriction lists and who is on them", {"lists": lists, "listings": listings})
+    write(
+        "relations.yaml", "relations between entities, with dates", {"relations": seed_relations()}
+    )
+    write(
+        "identifiers.yaml", "identifiers that betray the maker", {"identifiers": seed_identifiers()}
+    )
+    write(
+        "lists.yaml", "restriction lists and who is on them", {"lists": lists, "listings": listings}
+    )
     for line in dropped:
         print("dropped:", line)
     return 0

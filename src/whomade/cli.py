@@ -42,7 +42,9 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(
-        None, "--db", help="Database file (or SQLAlchemy URL). Default: $WHOMADE_DB, else user data dir."
+        None,
+        "--db",
+        help="Database file (or SQLAlchemy URL). Default: $WHOMADE_DB, else user data dir.",
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from typing import Any
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -32,7 +33,7 @@ def _load_store_modules() -> None:
         importlib.import_module(name)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -55,5 +56,5 @@ def connect(path: str | None = None) -> Engine:
     return engine
 
 
-def session_factory(path: str | None = None) -> sessionmaker:  # type: ignore[type-arg]
+def session_factory(path: str | None = None) -> sessionmaker[Any]:
     return sessionmaker(bind=connect(path), future=True, expire_on_commit=False)

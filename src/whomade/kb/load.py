@@ -58,7 +58,7 @@ def _node_size(node: yaml.Node, sizes: dict[int, int]) -> int:
     return size
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _LineLoader(_BaseLoader):
     """A safe YAML loader that stores each mapping's 1-based line under ``__line__``."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -83,7 +83,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
                 )
         return super().construct_object(node, deep=deep)
 
-    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:  # type: ignore[override]
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
         value = super().construct_yaml_str(node)
         if len(value) > MAX_SCALAR_CHARS:
             raise yaml.constructor.ConstructorError(
@@ -166,7 +166,7 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
         )
         return None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except RecursionError:
         problems.append(Problem(shown, 1, "(file)", "malformed YAML: nested too deeply"))
     except yaml.MarkedYAMLError as exc:

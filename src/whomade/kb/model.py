@@ -160,9 +160,9 @@ class Name(Fact, Dated):
     name: str
     lang: str = "en"
     script: Literal["Latn", "Hans", "Hant", "Cyrl", "Arab", "Other"] = "Latn"
-    kind: Literal["legal", "list_name", "short", "brand", "variant", "former", "transliteration"] = (
-        "variant"
-    )
+    kind: Literal[
+        "legal", "list_name", "short", "brand", "variant", "former", "transliteration"
+    ] = "variant"
     match: bool = True
     """Whether screening may use this name as an alias (false for generic words)."""
 
@@ -237,7 +237,7 @@ class Identifier(Fact):
     value: str | None = None
     """A literal value: an FCC grantee code, an IEEE registrant name, a domain, a USB vendor id."""
     field: str | None = None
-    """For banners: which record field the pattern applies to (``http_server``, ``rtsp_server``...)."""
+    """For banners: the record field the pattern applies to (``http_server``, ``rtsp_server``...)."""
     what: str | None = None
     examples: list[str] = Field(default_factory=list)
     must_not_match: list[str] = Field(default_factory=list)

@@ -3,6 +3,7 @@ safe and tested, every date window in order, every id unique."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -23,10 +24,8 @@ from whomade.kb.model import (
     parse_partial_date,
 )
 
-try:  # Python 3.11+: the regex parser lives in re._parser
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
+# The stdlib regex parser: public as sre_parse before 3.11, re._parser since.
+sre_parse: Any = importlib.import_module("re._parser")
 
 _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
 _UNBOUNDED = sre_parse.MAXREPEAT
@@ -74,7 +73,7 @@ def _inner_repeat_sets(items: Any) -> list[set[int] | None]:
     for op, arg in items:
         name = str(op)
         if name in _REPEATS:
-            low, high, sub = arg
+            _low, high, sub = arg
             if _is_unbounded(high):
                 found.append(_charset(sub))
             found.extend(_inner_repeat_sets(sub))
@@ -107,7 +106,7 @@ def _nested_repeat(items: Any) -> bool:
     for op, arg in items:
         name = str(op)
         if name in _REPEATS:
-            low, high, sub = arg
+            _low, high, sub = arg
             if _is_unbounded(high):
                 inner = _inner_repeat_sets(sub)
                 if inner:
@@ -179,7 +178,9 @@ def _check_citations(raw: RawData) -> Iterator[Problem]:
                     for source_id in meaning.sources:
                         if source_id not in known:
                             yield _problem(
-                                fact, f"{fact.id} / {context}", f"cites unknown source {source_id!r}"
+                                fact,
+                                f"{fact.id} / {context}",
+                                f"cites unknown source {source_id!r}",
                             )
 
 

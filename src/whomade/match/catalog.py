@@ -9,10 +9,12 @@ one record. Only candidate records reach :meth:`CatalogMatcher.signals`, the per
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import ahocorasick
 import polars as pl
@@ -23,10 +25,8 @@ from whomade.kb.model import Entity, Identifier
 from whomade.match.signals import Signal
 from whomade.match.textmap import FoldedText, fold_key, fold_with_origin
 
-try:
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
+# The stdlib regex parser: public as sre_parse before 3.11, re._parser since.
+sre_parse: Any = importlib.import_module("re._parser")
 
 TEXT_FIELDS = ("title", "description")
 BRAND_FIELDS = ("brand", "manufacturer")
@@ -68,16 +68,74 @@ COMPAT_CUES = (
 )
 # Product types that are almost always made by a third party when a maker's name follows "for".
 ACCESSORY_WORDS = (
-    "mount", "bracket", "cable", "power supply", "adapter", "adaptor", "charger", "case", "cover",
-    "screen protector", "tempered glass", "protector", "hard drive", "hdd", "battery", "lens",
-    "stand", "holder", "strap", "band", "junction box", "balun", "housing", "skin", "film",
-    "dock", "stylus", "sticker", "pouch", "sleeve", "wallet", "back cover", "flip cover", "cord",
-    "connector", "splitter", "extension", "bnc", "poe injector", "psu", "remote",
+    "mount",
+    "bracket",
+    "cable",
+    "power supply",
+    "adapter",
+    "adaptor",
+    "charger",
+    "case",
+    "cover",
+    "screen protector",
+    "tempered glass",
+    "protector",
+    "hard drive",
+    "hdd",
+    "battery",
+    "lens",
+    "stand",
+    "holder",
+    "strap",
+    "band",
+    "junction box",
+    "balun",
+    "housing",
+    "skin",
+    "film",
+    "dock",
+    "stylus",
+    "sticker",
+    "pouch",
+    "sleeve",
+    "wallet",
+    "back cover",
+    "flip cover",
+    "cord",
+    "connector",
+    "splitter",
+    "extension",
+    "bnc",
+    "poe injector",
+    "psu",
+    "remote",
 )
 DEVICE_WORDS = (
-    "camera", "cam", "phone", "smartphone", "router", "nvr", "dvr", "xvr", "recorder", "monitor",
-    "tablet", "laptop", "earbuds", "headphones", "radio", "doorbell", "modem", "hotspot", "watch",
-    "kit", "system", "dome", "bullet", "turret", "ptz",
+    "camera",
+    "cam",
+    "phone",
+    "smartphone",
+    "router",
+    "nvr",
+    "dvr",
+    "xvr",
+    "recorder",
+    "monitor",
+    "tablet",
+    "laptop",
+    "earbuds",
+    "headphones",
+    "radio",
+    "doorbell",
+    "modem",
+    "hotspot",
+    "watch",
+    "kit",
+    "system",
+    "dome",
+    "bullet",
+    "turret",
+    "ptz",
 )
 _INCLUDED = ("with", "and", "incl", "including", "includes", "included", "plus", "w", "inc")
 _WORD = re.compile(r"\w+")
@@ -85,7 +143,9 @@ _COMPAT_BEFORE = re.compile(
     r"(?:^|\W)(" + "|".join(re.escape(c) for c in COMPAT_CUES) + r")\W+(?:\w+\W+){0,3}$"
 )
 _TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/().]*[A-Z0-9)]|[A-Z0-9]")
-_FCC_ID = re.compile(r"\bFCC\s*(?:ID)?\s*[:#]?\s*((?:2[A-Z0-9]{4})|(?:[A-Z0-9]{3}))[-A-Z0-9]*", re.I)
+_FCC_ID = re.compile(
+    r"\bFCC\s*(?:ID)?\s*[:#]?\s*((?:2[A-Z0-9]{4})|(?:[A-Z0-9]{3}))[-A-Z0-9]*", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -117,7 +177,7 @@ def _leading_literals(items: list[tuple[object, object]], limit: int = 64) -> se
     if name in ("AT", "ASSERT", "ASSERT_NOT"):
         return _leading_literals(rest, limit)
     if name == "LITERAL":
-        return {chr(arg) + tail for tail in _leading_literals(rest, limit)}  # type: ignore[call-overload]
+        return {chr(arg) + tail for tail in _leading_literals(rest, limit)}  # type: ignore[arg-type]
     if name == "IN" and all(str(o) == "LITERAL" for o, _ in arg):  # type: ignore[attr-defined]
         chars = [chr(a) for _, a in arg]  # type: ignore[attr-defined]
         if len(chars) <= 6:
@@ -215,7 +275,7 @@ class CatalogMatcher:
         }
         self._fuzzy_keys = [k for k in self._aliases if len(k) >= 5 and k not in self._brand_only]
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
-        self.literals = self._literals()
+        self.literals = sorted({fold_key(x) for x in self._literals()} - {""})
         self._literal_automaton = ahocorasick.Automaton()
         for literal in self.literals:
             self._literal_automaton.add_word(literal, literal)
@@ -247,9 +307,7 @@ class CatalogMatcher:
         Punctuation runs become one space, as in the automaton keys; case and width are folded.
         """
         return (
-            column.str.normalize("NFKC")
-            .str.to_lowercase()
-            .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+            column.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ")
         )
 
     def candidate_mask(self, frame: pl.DataFrame) -> pl.Series:
@@ -258,23 +316,14 @@ class CatalogMatcher:
         if not present or frame.height == 0:
             return pl.Series("candidate", [False] * frame.height)
         joined = pl.concat_str([pl.col(f) for f in present], separator=" | ")
-        expr = self.fold_column(joined).str.contains_any(self._scan_literals)
+        expr = self.fold_column(joined).str.contains_any(self.literals)
         return frame.select(expr.alias("candidate")).to_series()
-
-    @property
-    def _scan_literals(self) -> list[str]:
-        return [fold_key(x) for x in self.literals if fold_key(x)]
 
     def is_candidate(self, record: Mapping[str, str]) -> bool:
         """The same test as :meth:`candidate_mask`, for one record."""
         joined = " | ".join(record.get(f, "") or "" for f in SCANNED_FIELDS)
         folded = fold_key(joined)
-        literals = set(self._scan_literals)
-        automaton = self._literal_automaton
-        for _end, literal in automaton.iter(folded):
-            if fold_key(literal) in literals:
-                return True
-        return False
+        return next(self._literal_automaton.iter(folded), None) is not None
 
     # ------------------------------------------------------------------ signals
     def signals(self, record: Mapping[str, str]) -> list[Signal]:
@@ -470,13 +519,16 @@ class CatalogMatcher:
                         score=0.5,
                         strength="supporting",
                         explanation=f"the seller {value!r} carries the name "
-                        f"{self.graph.entities[hit.entity].display_name}: who sells is not who makes",
+                        f"{self.graph.entities[hit.entity].display_name}: "
+                        "who sells is not who makes",
                         sources=hit.sources,
                     )
                 )
         return out
 
-    def _model_candidates(self, record: Mapping[str, str]) -> list[tuple[str, str, tuple[int, int]]]:
+    def _model_candidates(
+        self, record: Mapping[str, str]
+    ) -> list[tuple[str, str, tuple[int, int]]]:
         """(field, candidate string, span): the model field whole, and model-like title tokens."""
         out: list[tuple[str, str, tuple[int, int]]] = []
         model = " ".join((record.get("model") or "").upper().split())
@@ -493,9 +545,7 @@ class CatalogMatcher:
                 if any(ch.isdigit() for ch in token) and ("-" in token or len(token) >= 4):
                     out.append((field, token, (match.start(), match.end())))
                     if previous:
-                        out.append(
-                            (field, f"{previous[0]} {token}", (previous[1], match.end()))
-                        )
+                        out.append((field, f"{previous[0]} {token}", (previous[1], match.end())))
                 previous = (token, match.start()) if token.isalpha() else None
         return out
 
@@ -512,7 +562,11 @@ class CatalogMatcher:
                 seen.add((ident.id, candidate))
                 text = record.get(field) or ""
                 folded = fold_with_origin(text)
-                cue = compat_cue(folded.folded[: _folded_index(folded, span[0])], "") if field != "model" else None
+                cue = (
+                    compat_cue(folded.folded[: _folded_index(folded, span[0])], "")
+                    if field != "model"
+                    else None
+                )
                 entity = self.graph.entities[ident.entity]
                 out.append(
                     Signal(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Literal
 
 Strength = Literal["decisive", "strong", "supporting", "weak"]
@@ -35,7 +36,7 @@ class Signal:
     corroborated: bool = True
     conflict: str | None = None
     """Why another field contradicts this signal (the brand field names another company)."""
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, str] = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     def to_evidence(self) -> dict[str, object]:
         step: dict[str, object] = {

@@ -1,4 +1,4 @@
-"""Folding that remembers where each folded character came from, so spans point into the original."""
+"""Folding that remembers where each folded character came from: spans point into the original."""
 
 from __future__ import annotations
 

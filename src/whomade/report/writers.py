@@ -1,7 +1,8 @@
 """Finding writers (JSON Lines, CSV, Parquet by extension), written as screening goes.
 
-JSON Lines and CSV append batch by batch and are flushed, so a killed run loses at most the batch in
-flight; :func:`done_ids` reads back what a previous run wrote, so ``--resume`` screens only the rest.
+JSON Lines and CSV append batch by batch and are flushed, so a killed run loses at most the batch
+in flight; :func:`done_ids` reads back what a previous run wrote, so ``--resume`` screens only the
+rest.
 """
 
 from __future__ import annotations
@@ -19,8 +20,16 @@ import pyarrow.parquet as pq
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 CSV_COLUMNS = (
-    "id", "verdict", "families", "risk_level", "risk_context", "risk_why", "warning", "evidence",
-    "as_of", "line",
+    "id",
+    "verdict",
+    "families",
+    "risk_level",
+    "risk_context",
+    "risk_why",
+    "warning",
+    "evidence",
+    "as_of",
+    "line",
 )
 
 
@@ -156,7 +165,9 @@ def done_ids(path: Path) -> set[str]:
                 try:
                     ids.add(str(orjson.loads(line)["id"]))
                 except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise OutputError(f"{path}:{number}: cannot resume from this line ({exc})") from exc
+                    raise OutputError(
+                        f"{path}:{number}: cannot resume from this line ({exc})"
+                    ) from exc
         return ids
     if fmt == "csv":
         _repair_last_line(path)  # one finding per line: no field holds a newline

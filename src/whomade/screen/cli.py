@@ -32,7 +32,7 @@ def _parse_map(values: list[str]) -> dict[str, str]:
     mapping = {}
     for value in values:
         if "=" not in value:
-            raise typer.BadParameter(f"--map {value!r}: expected FIELD=\"Column name\"")
+            raise typer.BadParameter(f'--map {value!r}: expected FIELD="Column name"')
         key, column = value.split("=", 1)
         mapping[key.strip()] = column.strip().strip('"').strip("'")
     return mapping
@@ -66,7 +66,9 @@ def _parse_day(value: str | None) -> dt.date | None:
         raise typer.BadParameter(f"--as-of {value!r}: expected YYYY-MM-DD") from exc
 
 
-def _summary(verdicts: Counter[str], families: Counter[str], sellers: Counter[str], total: int) -> Table:
+def _summary(
+    verdicts: Counter[str], families: Counter[str], sellers: Counter[str], total: int
+) -> Table:
     table = Table(title="Screening summary", show_lines=False)
     table.add_column("verdict")
     table.add_column("records", justify="right")
@@ -87,14 +89,26 @@ def _summary(verdicts: Counter[str], families: Counter[str], sellers: Counter[st
 
 def screen_command(
     ctx: typer.Context,
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="CSV/TSV, JSONL, JSON, Parquet or XLSX."),
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT", help="CSV/TSV, JSONL, JSON, Parquet or XLSX."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="Findings: .jsonl, .csv or .parquet."),
     kind: str = typer.Option("catalog", "--kind", help="catalog | devices | vendors"),
-    context: str = typer.Option("marketplace", "--context", help="marketplace | procurement | federal | shopper"),
-    mapping: list[str] = typer.Option([], "--map", help='Map a field to a column: title="Product Name".'),
-    errors_path: Path | None = typer.Option(None, "--errors", help="Where to write row errors (JSONL)."),
-    resume: bool = typer.Option(False, "--resume", help="Keep findings already in OUTPUT; screen the rest."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Screen as of this day (default today)."),
+    context: str = typer.Option(
+        "marketplace", "--context", help="marketplace | procurement | federal | shopper"
+    ),
+    mapping: list[str] = typer.Option(
+        [], "--map", help='Map a field to a column: title="Product Name".'
+    ),
+    errors_path: Path | None = typer.Option(
+        None, "--errors", help="Where to write row errors (JSONL)."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Keep findings already in OUTPUT; screen the rest."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Screen as of this day (default today)."
+    ),
     encoding: str | None = typer.Option(None, "--encoding"),
     delimiter: str | None = typer.Option(None, "--delimiter"),
     batch_size: int = typer.Option(50_000, "--batch-size", min=1),
@@ -112,7 +126,7 @@ def screen_command(
     errors_file = errors_path or output.with_name(output.name + ".errors.jsonl")
     try:
         already = done_ids(output) if resume else set()
-        screener = Screener(kind, context, today=_parse_day(as_of))  # type: ignore[arg-type]
+        screener = Screener(kind, context, today=_parse_day(as_of))  # type: ignore[arg-type,unused-ignore]
         with JsonlErrorSink(errors_file) as sink:
             stream = open_records(
                 input_path,
@@ -174,7 +188,9 @@ def _run(
                 frame = frame.filter(~pl.col("id").is_in(list(already)))
             result = screener.screen_frame(frame)
             batch = []
-            seller_column = frame.get_column("seller").to_list() if "seller" in frame.columns else None
+            seller_column = (
+                frame.get_column("seller").to_list() if "seller" in frame.columns else None
+            )
             for index, record_id in enumerate(result.ids):
                 finding = result.findings.get(index)
                 if finding is None:
@@ -188,7 +204,9 @@ def _run(
             writer.write(batch)
             total += len(batch)
             elapsed = time.perf_counter() - started
-            progress.update(task, advance=frame.height, rate=f"{total / elapsed:,.0f}" if elapsed else "-")
+            progress.update(
+                task, advance=frame.height, rate=f"{total / elapsed:,.0f}" if elapsed else "-"
+            )
     return verdicts, families, sellers, total, time.perf_counter() - started
 
 
@@ -253,12 +271,14 @@ def render_tree(finding: dict[str, Any], record: dict[str, str] | None = None) -
         if step["step"] == "signal":
             node = chain.add(
                 f"[cyan]signal[/cyan] {step['kind']} in {step['field']} "
-                f"[bold]{step['text']!r}[/bold] {step.get('span')} score {step['score']} — {step['explanation']}"
+                f"[bold]{step['text']!r}[/bold] {step.get('span')} score {step['score']} — "
+                f"{step['explanation']}"
             )
         elif step["step"] == "relation":
             window = f"{step.get('valid_from') or '…'} → {step.get('valid_to') or 'open'}"
             node = chain.add(
-                f"[magenta]relation[/magenta] {step['subject']} —{step['predicate']}→ {step['object']}"
+                f"[magenta]relation[/magenta] {step['subject']} —{step['predicate']}→ "
+                f"{step['object']}"
                 f" ({window}; {step['confidence']}, {step['status']})"
             )
         else:
@@ -269,7 +289,9 @@ def render_tree(finding: dict[str, Any], record: dict[str, str] | None = None) -
         for source_id in step.get("sources", ()):
             cite = citations.get(source_id, {})
             where = cite.get("url") or cite.get("document") or ""
-            node.add(f"[dim]{source_id}: {cite.get('title', '')} {cite.get('date', '')} {where}[/dim]")
+            node.add(
+                f"[dim]{source_id}: {cite.get('title', '')} {cite.get('date', '')} {where}[/dim]"
+            )
     for reason in finding.get("reasons") or []:
         tree.add(f"[yellow]reason:[/yellow] {reason}")
     return tree
@@ -279,4 +301,3 @@ def register(app: typer.Typer) -> None:
     """Add the screening commands to the root app."""
     app.command("screen")(screen_command)
     app.command("explain")(explain_command)
-

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from whomade.kb.graph import Graph
-from whomade.kb.model import CONTEXTS, Context, Listing, RestrictionList, parse_partial_date
+from whomade.kb.model import CONTEXTS, Context, RestrictionList, parse_partial_date
 from whomade.kb.resolve import Path, resolve
 from whomade.match.signals import STRENGTH_RANK, Signal
 
@@ -20,8 +20,16 @@ Verdict = Literal["restricted", "linked", "review", "clear"]
 VERDICT_RANK: dict[str, int] = {"restricted": 4, "linked": 3, "review": 2, "clear": 1}
 LEVEL_RANK = {"prohibited": 5, "high": 4, "medium": 3, "low": 2, "info": 1, "none": 0}
 _MADE_BY_KINDS = {
-    "alias", "product", "brand_field", "manufacturer_field", "model_pattern", "fcc_id",
-    "oui", "banner", "vendor_field", "name",
+    "alias",
+    "product",
+    "brand_field",
+    "manufacturer_field",
+    "model_pattern",
+    "fcc_id",
+    "oui",
+    "banner",
+    "vendor_field",
+    "name",
 }
 _PREDICATE_PHRASES = {
     "subsidiary_of": "is a subsidiary of",
@@ -71,7 +79,8 @@ def resolve_signals(
         on = _signal_date(signal, listing_date)
         paths = resolve(graph, signal.entity, on, today)
         alleged = [
-            p for p in resolve(graph, signal.entity, on, today, include_alleged=True)
+            p
+            for p in resolve(graph, signal.entity, on, today, include_alleged=True)
             if p.status == "alleged"
         ]
         out.append(Resolved(signal, on, tuple(paths), tuple(alleged)))
@@ -83,8 +92,7 @@ def _is_own_name(graph: Graph, path: Path) -> bool:
     if not path.links:
         return True
     return all(
-        link.relation.predicate == "brand_of"
-        and graph.entities[link.source].kind == "product_line"
+        link.relation.predicate == "brand_of" and graph.entities[link.source].kind == "product_line"
         for link in path.links
     )
 
@@ -139,7 +147,7 @@ def decide(graph: Graph, resolved: list[Resolved]) -> Decision:
             tier: Verdict = _tier(graph, path) if made_by else "review"
             if not made_by:
                 reasons.append(_review_reason(signal))
-            elif tier == "review" and any(l.relation.scope == "some" for l in path.links):
+            elif tier == "review" and any(x.relation.scope == "some" for x in path.links):
                 reasons.append(
                     f"only some {graph.entities[path.start].display_name} products are reported "
                     f"to come from {graph.entities[path.end].display_name}"
@@ -193,12 +201,14 @@ def _is_own_name_links(path: Path) -> bool:
     return all(link.relation.predicate == "brand_of" for link in path.links)
 
 
-def risk(
-    graph: Graph, decision: Decision, context: Context
-) -> dict[str, Any]:
+def risk(graph: Graph, decision: Decision, context: Context) -> dict[str, Any]:
     """The risk level for the user's context, from the lists' own meanings (data, not code)."""
     if decision.verdict == "clear":
-        return {"context": context, "level": "none", "why": "nothing links this record to a listed entity"}
+        return {
+            "context": context,
+            "level": "none",
+            "why": "nothing links this record to a listed entity",
+        }
     if decision.verdict == "review":
         return {
             "context": context,
@@ -231,7 +241,7 @@ def _date_text(value: str | None) -> str:
 
 
 def warning(graph: Graph, decision: Decision, context: Context) -> str | None:
-    """A plain-language warning a shop could show: facts and the list, never more than the evidence."""
+    """A plain-language warning a shop could show: facts and lists, never more than the evidence."""
     if decision.verdict == "clear":
         return None
     if decision.verdict == "review":
@@ -275,12 +285,15 @@ def _chain_sentence(graph: Graph, item: Resolved, path: Path) -> str:
         if link.reversed:  # maker oem_for brand
             phrase = f"{source_name} products are reported to be made by {target_name}"
         else:
-            phrase = f"{source_name} {_PREDICATE_PHRASES.get(rel.predicate, rel.predicate)} {target_name}"
+            verb = _PREDICATE_PHRASES.get(rel.predicate, rel.predicate)
+            phrase = f"{source_name} {verb} {target_name}"
         if rel.valid_from or rel.valid_to:
             phrase += f" ({rel.valid_from or '…'} to {rel.valid_to or 'today'})"
         parts.append(phrase)
-    lead = f"This product is sold under the {start} name" if signal.kind != "product" else (
-        f"This is the {signal.text}, launched {signal.released}"
+    lead = (
+        f"This product is sold under the {start} name"
+        if signal.kind != "product"
+        else (f"This is the {signal.text}, launched {signal.released}")
     )
     return f"{lead}; " + "; ".join(parts) + "."
 
@@ -384,7 +397,9 @@ def build_finding(
     }
     if decision.reasons:
         finding["reasons"] = list(decision.reasons)
-    unresolved = [s.to_evidence() for s in signals if not any(r.signal is s for r, _ in decision.chosen)]
+    unresolved = [
+        s.to_evidence() for s in signals if not any(r.signal is s for r, _ in decision.chosen)
+    ]
     if unresolved and decision.verdict != "clear":
         finding["other_signals"] = unresolved[:10]
     finding["citations"] = citations(graph, steps)
@@ -396,14 +411,22 @@ def build_finding(
 
 
 def clear_finding(
-    record_id: str, context: Context, today: dt.date, versions: dict[str, Any], line: int | None = None
+    record_id: str,
+    context: Context,
+    today: dt.date,
+    versions: dict[str, Any],
+    line: int | None = None,
 ) -> dict[str, Any]:
     """The finding of a record no signal fired on."""
     finding: dict[str, Any] = {
         "id": record_id,
         "verdict": "clear",
         "families": [],
-        "risk": {"context": context, "level": "none", "why": "nothing links this record to a listed entity"},
+        "risk": {
+            "context": context,
+            "level": "none",
+            "why": "nothing links this record to a listed entity",
+        },
         "warning": None,
         "evidence": [],
         "citations": {},

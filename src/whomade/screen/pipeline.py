@@ -121,7 +121,10 @@ class Screener:
         if candidates.height:
             indexes = mask.arg_true().to_list()
             for index, record in zip(indexes, candidates.iter_rows(named=True), strict=True):
-                clean = {k: (v if isinstance(v, str) else ("" if v is None else str(v))) for k, v in record.items()}
+                clean = {
+                    k: (v if isinstance(v, str) else ("" if v is None else str(v)))
+                    for k, v in record.items()
+                }
                 result.findings[index] = self._finding(clean, lines[index])
         return result
 
