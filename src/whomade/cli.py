@@ -71,7 +71,13 @@ _register()
 
 
 def main() -> None:
-    app()
+    from whomade.kb import KnowledgeGraphError
+
+    try:
+        app()
+    except KnowledgeGraphError as exc:
+        typer.echo(f"error: {exc}\nRun `whomade kb validate` for every problem.", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

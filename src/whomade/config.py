@@ -14,19 +14,19 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("whomade", appauthor=False)) / "whomade.sqlite"
 
 
-def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
-    """The database file to use; the command-line value wins over the environment."""
+def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> str:
+    """The database to use (a file path or a SQLAlchemy URL); ``--db`` wins over the environment."""
     if cli_value:
-        return Path(cli_value)
+        return str(cli_value)
     env = os.environ.get(ENV_DB)
     if env:
-        return Path(env)
-    return default_db_path()
+        return env
+    return str(default_db_path())
 
 
-def db_url(path: Path) -> str:
+def db_url(location: str | os.PathLike[str]) -> str:
     """A SQLAlchemy URL for a path, or the value itself when it already is a URL (PostgreSQL)."""
-    text = str(path)
+    text = str(location)
     if "://" in text:
         return text
-    return f"sqlite:///{path}"
+    return f"sqlite:///{Path(text)}"

@@ -41,11 +41,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-@cache
 def connect(path: str | None = None) -> Engine:
     """An engine for the database at ``path`` (see :mod:`whomade.config`), schema created."""
-    db_path = resolve_db_path(path)
-    url = db_url(db_path)
+    return _engine(db_url(resolve_db_path(path)))
+
+
+@cache
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)

@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
@@ -39,6 +40,7 @@ Strength = Literal["decisive", "strong", "supporting", "weak"]
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@lru_cache(maxsize=4096)
 def parse_partial_date(value: str) -> tuple[dt.date, dt.date]:
     """The first and last day a partial ISO date (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``) covers."""
     match = _PARTIAL_DATE.match(value)

@@ -124,6 +124,50 @@ def _nested_repeat(items: Any) -> bool:
     return False
 
 
+def _first_chars(items: Any) -> set[int] | None:
+    """The (case-folded) code points a sequence must start with; None when unknown or empty."""
+    items = list(items)
+    if not items:
+        return None
+    op, arg = items[0]
+    name = str(op)
+    if name == "SUBPATTERN":
+        return _first_chars(arg[-1])
+    if name in _REPEATS:
+        return _first_chars(arg[2]) if arg[0] > 0 else None
+    chars = _charset([items[0]])
+    if chars is None:
+        return None
+    return {ord(chr(c).casefold()[0]) for c in chars}
+
+
+def _ambiguous_alternation(items: Any, repeated: bool = False) -> bool:
+    """True when an unbounded repeat holds alternatives that can start the same way.
+
+    ``(a|aa)+`` (parsed as ``a(?:|a)``) and ``(ab|ac|a)*`` can split a long run in exponentially
+    many ways before failing; ``(?:DS|DH)-\\d+`` and ``(ab|cd)+`` cannot.
+    """
+    for op, arg in items:
+        name = str(op)
+        if name in _REPEATS:
+            if _ambiguous_alternation(arg[2], repeated or _is_unbounded(arg[1])):
+                return True
+        elif name == "SUBPATTERN":
+            if _ambiguous_alternation(arg[-1], repeated):
+                return True
+        elif name == "BRANCH":
+            if repeated:
+                seen: set[int] = set()
+                for branch in arg[1]:
+                    first = _first_chars(branch)
+                    if first is None or first & seen:
+                        return True
+                    seen |= first
+            if any(_ambiguous_alternation(branch, repeated) for branch in arg[1]):
+                return True
+    return False
+
+
 def regex_problem(pattern: str) -> str | None:
     """Why a pattern must not be used (invalid, or catastrophic backtracking), or None."""
     try:
@@ -135,6 +179,8 @@ def regex_problem(pattern: str) -> str | None:
         return "invalid regex: nested too deeply"
     if _nested_repeat(list(parsed)):
         return "catastrophic regex: a repeated group contains another unbounded repeat"
+    if _ambiguous_alternation(list(parsed)):
+        return "catastrophic regex: a repeated group has alternatives that can match alike"
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -139,10 +140,12 @@ DEVICE_WORDS = (
 )
 _INCLUDED = ("with", "and", "incl", "including", "includes", "included", "plus", "w", "inc")
 _WORD = re.compile(r"\w+")
+_ACCESSORY_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in ACCESSORY_WORDS) + r")\b")
+_DEVICE_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in DEVICE_WORDS) + r")\b")
 _COMPAT_BEFORE = re.compile(
     r"(?:^|\W)(" + "|".join(re.escape(c) for c in COMPAT_CUES) + r")\W+(?:\w+\W+){0,3}$"
 )
-_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/().]*[A-Z0-9)]|[A-Z0-9]")
+_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/.]*[A-Z0-9]|[A-Z0-9]")
 _FCC_ID = re.compile(
     r"\bFCC\s*(?:ID)?\s*[:#]?\s*((?:2[A-Z0-9]{4})|(?:[A-Z0-9]{3}))[-A-Z0-9]*", re.I
 )
@@ -275,7 +278,7 @@ class CatalogMatcher:
         }
         self._fuzzy_keys = [k for k in self._aliases if len(k) >= 5 and k not in self._brand_only]
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
-        self.literals = sorted({fold_key(x) for x in self._literals()} - {""})
+        self.literals = sorted({v for x in self._literals() for v in scan_variants(x)})
         self._literal_automaton = ahocorasick.Automaton()
         for literal in self.literals:
             self._literal_automaton.add_word(literal, literal)
@@ -295,20 +298,13 @@ class CatalogMatcher:
             if rule.identifier.strength != "weak":
                 found |= pattern_literals(rule.identifier.pattern or "")
         found.add("fcc")
-        # The scan folds case only; aliases are already folded, so punctuation in names becomes a
-        # space in the key. Scan text is folded the same way (see fold_column), so both agree.
         return sorted(found)
 
     # ------------------------------------------------------------------ candidate scan
     @staticmethod
     def fold_column(column: pl.Expr) -> pl.Expr:
-        """Vectorised :func:`whomade.match.textmap.fold_key` (close enough for a prefilter).
-
-        Punctuation runs become one space, as in the automaton keys; case and width are folded.
-        """
-        return (
-            column.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ")
-        )
+        """Vectorised :func:`scan_text`: the same folding, a column at a time."""
+        return pl.lit(" ") + column.str.to_lowercase()
 
     def candidate_mask(self, frame: pl.DataFrame) -> pl.Series:
         """True for every record some signal may fire on (a superset of the flagged records)."""
@@ -322,8 +318,7 @@ class CatalogMatcher:
     def is_candidate(self, record: Mapping[str, str]) -> bool:
         """The same test as :meth:`candidate_mask`, for one record."""
         joined = " | ".join(record.get(f, "") or "" for f in SCANNED_FIELDS)
-        folded = fold_key(joined)
-        return next(self._literal_automaton.iter(folded), None) is not None
+        return next(self._literal_automaton.iter(scan_text(joined)), None) is not None
 
     # ------------------------------------------------------------------ signals
     def signals(self, record: Mapping[str, str]) -> list[Signal]:
@@ -341,7 +336,12 @@ class CatalogMatcher:
                     )
                 found.append(signal)
         found.extend(self._seller_signals(record))
-        found.extend(self._model_signals(record))
+        named = {
+            s.text.upper(): s.entity
+            for s in found
+            if s.kind in ("alias", "brand_field", "manufacturer_field") and not s.compat
+        }
+        found.extend(self._model_signals(record, named))
         found.extend(self._fcc_signals(record))
         return _corroborate(found)
 
@@ -370,7 +370,7 @@ class CatalogMatcher:
             yield start, end, key, hits
 
     def _alias_signals(self, text: str, field: str) -> list[Signal]:
-        if not text:
+        if not text or next(self._literal_automaton.iter(scan_text(text)), None) is None:
             return []
         folded = fold_with_origin(text)
         out: list[Signal] = []
@@ -534,7 +534,7 @@ class CatalogMatcher:
         model = " ".join((record.get("model") or "").upper().split())
         if model:
             out.append(("model", model, (0, len(record.get("model") or ""))))
-        for field in ("model", "title", "description"):
+        for field in ("model", "title"):
             text = record.get(field) or ""
             if not text:
                 continue
@@ -549,11 +549,24 @@ class CatalogMatcher:
                 previous = (token, match.start()) if token.isalpha() else None
         return out
 
-    def _model_signals(self, record: Mapping[str, str]) -> list[Signal]:
+    def _model_signals(
+        self, record: Mapping[str, str], named: Mapping[str, str] | None = None
+    ) -> list[Signal]:
+        """Model numbers that follow a maker's grammar. Where the listing names a brand anywhere
+        (``named``: brand text → entity), a bare model is also tried with that brand word in
+        front: the research counts "the brand word in the listing" as corroboration."""
         out: list[Signal] = []
         seen: set[tuple[str, str]] = set()
+        tries: list[tuple[str, str, tuple[int, int], str | None]] = []
         for field, candidate, span in self._model_candidates(record):
+            tries.append((field, candidate, span, None))
+            for word, entity in (named or {}).items():
+                if " " not in candidate:
+                    tries.append((field, f"{word} {candidate}", span, entity))
+        for field, candidate, span, brand_entity in tries:
             for rule in self._model_rules:
+                if brand_entity is not None and rule.identifier.entity != brand_entity:
+                    continue
                 if not rule.regex.match(candidate):
                     continue
                 ident = rule.identifier
@@ -581,11 +594,16 @@ class CatalogMatcher:
                         ],
                         strength=ident.strength,
                         explanation=f"{candidate!r} follows {entity.display_name}'s model grammar "
-                        f"({ident.what or ident.id})",
+                        f"({ident.what or ident.id})"
+                        + (
+                            f"; the brand {candidate.split(' ')[0]} is named in the listing"
+                            if brand_entity
+                            else ""
+                        ),
                         sources=tuple(ident.cited()),
                         compat=cue is not None,
                         compat_cue=cue,
-                        corroborated=not ident.corroboration_required,
+                        corroborated=brand_entity is not None or not ident.corroboration_required,
                     )
                 )
         return out
@@ -619,6 +637,63 @@ class CatalogMatcher:
         return out
 
 
+_SCAN_SEPARATORS = re.compile(r"[\W_]+")
+_JOINERS = ("", " ", "-", "_", ".", "/")
+_BOUNDARIES = (
+    " ",
+    "-",
+    "(",
+    "[",
+    "/",
+    ",",
+    "|",
+    "\n",
+    "\t",
+    "_",
+    ".",
+    ":",
+    ";",
+    "+",
+    "&",
+    "'",
+    '"',
+)
+_MAX_TOKENS = 3
+_SHORT = 4
+
+
+def scan_text(text: str) -> str:
+    """Text as the candidate scan sees it: lower case, after one leading space.
+
+    Kept this cheap on purpose (no normalisation, no regex): the literal variants below absorb
+    punctuation, spacing and full-width forms instead, so the column scan runs at memory speed.
+    """
+    return " " + text.lower()
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def scan_variants(literal: str) -> set[str]:
+    """Every way a literal may be written in lower-cased text: tokens joined by nothing, a space,
+    '-', '_', '.', or '/'; in full-width letters; short literals only at a word start."""
+    folded = unicodedata.normalize("NFKC", literal).lower()
+    tokens = [t for t in _SCAN_SEPARATORS.split(folded) if t][:_MAX_TOKENS]
+    if not tokens:
+        return set()
+    needs_end = bool(_SCAN_SEPARATORS.fullmatch(folded[-1])) and len(tokens) < _MAX_TOKENS
+    bodies = {tokens[0]}
+    for token in tokens[1:]:
+        bodies = {b + j + token for b in bodies for j in _JOINERS}
+    if needs_end:
+        bodies = {b + j for b in bodies for j in _JOINERS[1:]}
+    bodies |= {_fullwidth(b) for b in bodies}
+    if len("".join(tokens)) <= _SHORT and tokens[0][0].isascii():
+        return {edge + b for b in bodies for edge in _BOUNDARIES}
+    return bodies
+
+
 def _folded_index(folded: FoldedText, original_index: int) -> int:
     for index, origin in enumerate(folded.origin):
         if origin >= original_index:
@@ -629,17 +704,17 @@ def _folded_index(folded: FoldedText, original_index: int) -> int:
 def _accessory_after(after: str) -> str | None:
     """An accessory word after the name ("Huawei P30 case"), unless a device word comes first or
     the accessory is only included ("camera with mount")."""
-    words = _WORD.findall(after[:80])
-    for index, word in enumerate(words):
-        if word in DEVICE_WORDS:
-            return None
-        for accessory in ACCESSORY_WORDS:
-            parts = accessory.split()
-            if words[index : index + len(parts)] == parts:
-                if any(w in _INCLUDED for w in words[max(0, index - 2) : index]):
-                    return None
-                return accessory
-    return None
+    window = after[:80]
+    accessory = _ACCESSORY_RE.search(window)
+    if accessory is None:
+        return None
+    device = _DEVICE_RE.search(window, 0, accessory.start())
+    if device is not None:
+        return None
+    before = _WORD.findall(window[: accessory.start()])[-2:]
+    if any(w in _INCLUDED for w in before):
+        return None
+    return accessory.group(1)
 
 
 def compat_cue(before: str, after: str) -> str | None:
@@ -652,12 +727,11 @@ def compat_cue(before: str, after: str) -> str | None:
         return f"accessory ({accessory})" if accessory else None
     cue = match.group(1)
     if cue in ("for", "with", "support", "supports", "like"):
-        # "for"/"with" alone say nothing about a camera ("camera for home with Hikvision app" is
-        # rare); they count when an accessory word stands before them in the same title.
+        # These words alone say little ("camera with EZVIZ cloud support"); they mark a
+        # compatibility mention when an accessory word stands before them ("mount for ...").
         head = window[: match.start(1)]
-        if not any(re.search(rf"\b{re.escape(w)}\b", head) for w in ACCESSORY_WORDS):
-            if cue in ("for", "with"):
-                return None
+        if _ACCESSORY_RE.search(head) is None:
+            return None
     return cue
 
 

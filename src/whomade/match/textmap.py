@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -42,8 +43,26 @@ class FoldedText:
         return before and after
 
 
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _fold_ascii(text: str) -> FoldedText:
+    lower = text.lower()
+    pieces: list[str] = []
+    origin: list[int] = []
+    for match in _ASCII_WORD.finditer(lower):
+        if pieces:
+            pieces.append(" ")
+            origin.append(match.start() - 1)
+        pieces.append(match.group())
+        origin.extend(range(match.start(), match.end()))
+    return FoldedText(text, "".join(pieces), tuple(origin))
+
+
 def fold_with_origin(text: str) -> FoldedText:
     """Fold ``text`` like :func:`whomade.text.fold`, keeping the origin of every character."""
+    if text.isascii():
+        return _fold_ascii(text)
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):

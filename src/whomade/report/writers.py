@@ -77,6 +77,11 @@ class JsonlWriter:
         self._file.write(b"".join(orjson.dumps(f) + b"\n" for f in findings))
         self._file.flush()
 
+    def write_lines(self, lines: Iterable[bytes]) -> None:
+        """Findings already serialised, one JSON document per item, newline included."""
+        self._file.write(b"".join(lines))
+        self._file.flush()
+
     def close(self) -> None:
         self._file.close()
 

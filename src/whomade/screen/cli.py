@@ -113,6 +113,9 @@ def screen_command(
     delimiter: str | None = typer.Option(None, "--delimiter"),
     batch_size: int = typer.Option(50_000, "--batch-size", min=1),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    save: bool = typer.Option(
+        False, "--save", help="Also keep records and findings in the database (for list impact)."
+    ),
 ) -> None:
     """Screen every record of INPUT and write one finding per record to OUTPUT."""
     from whomade.inputs import ColumnError, InputError, JsonlErrorSink, open_records
@@ -138,10 +141,13 @@ def screen_command(
                 errors=sink,
             )
             writer = open_writer(output, append=resume and output.exists())
+            saver = _Saver(ctx, screener, input_path, output, kind) if save else None
             try:
-                stats = _run(stream, screener, writer, already, input_path, quiet)
+                stats = _run(stream, screener, writer, already, input_path, quiet, saver)
             finally:
                 writer.close()
+            if saver is not None:
+                saver.finish(stats[0])
             error_count = getattr(sink, "count", None)
     except (ColumnError, InputError, OutputError) as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -159,8 +165,51 @@ def screen_command(
             err.print(f"[yellow]{error_count:,} row error(s)[/yellow] written to {errors_file}")
 
 
+class _Saver:
+    """Keeps a run's records and findings in the database (``--save``)."""
+
+    def __init__(
+        self, ctx: typer.Context, screener: Any, input_path: Path, output: Path, kind: str
+    ) -> None:
+        from whomade.cli import state
+        from whomade.db import connect
+        from whomade.screen.store import start_run
+
+        self.engine = connect(state(ctx).db)
+        self.run_id = start_run(
+            self.engine,
+            input_path=str(input_path),
+            output_path=str(output),
+            kind=kind,
+            context=screener.context,
+            as_of=screener.today.isoformat(),
+            graph_version=screener.graph.version,
+            counts={},
+        )
+
+    def save(self, frame: Any, findings: list[dict[str, Any]]) -> None:
+        from whomade.screen.store import save_findings
+
+        records = [
+            {k: v for k, v in row.items() if k != "_line" and v}
+            for row in frame.iter_rows(named=True)
+        ]
+        save_findings(self.engine, self.run_id, zip(records, findings, strict=True))
+
+    def finish(self, verdicts: Counter[str]) -> None:
+        from whomade.screen.store import finish_run
+
+        finish_run(self.engine, self.run_id, dict(verdicts))
+
+
 def _run(
-    stream: Any, screener: Any, writer: Any, already: set[str], input_path: Path, quiet: bool
+    stream: Any,
+    screener: Any,
+    writer: Any,
+    already: set[str],
+    input_path: Path,
+    quiet: bool,
+    saver: _Saver | None = None,
 ) -> tuple[Counter[str], Counter[str], Counter[str], int, float]:
     verdicts: Counter[str] = Counter()
     families: Counter[str] = Counter()
@@ -187,22 +236,27 @@ def _run(
 
                 frame = frame.filter(~pl.col("id").is_in(list(already)))
             result = screener.screen_frame(frame)
-            batch = []
             seller_column = (
                 frame.get_column("seller").to_list() if "seller" in frame.columns else None
             )
-            for index, record_id in enumerate(result.ids):
-                finding = result.findings.get(index)
-                if finding is None:
-                    finding = screener.clear(record_id, result.lines[index])
+            for index, finding in result.findings.items():
                 verdicts[finding["verdict"]] += 1
                 if finding["verdict"] in ("restricted", "linked"):
                     families.update(finding["families"])
                     if seller_column and seller_column[index]:
                         sellers[seller_column[index]] += 1
-                batch.append(finding)
-            writer.write(batch)
-            total += len(batch)
+            verdicts["clear"] += len(result) - len(result.findings)
+            if saver is None and hasattr(writer, "write_lines"):
+                writer.write_lines(result.jsonl_lines(screener))
+            else:
+                batch = [
+                    result.findings.get(i) or screener.clear(record_id, result.lines[i])
+                    for i, record_id in enumerate(result.ids)
+                ]
+                writer.write(batch)
+                if saver is not None:
+                    saver.save(frame, batch)
+            total += len(result)
             elapsed = time.perf_counter() - started
             progress.update(
                 task, advance=frame.height, rate=f"{total / elapsed:,.0f}" if elapsed else "-"

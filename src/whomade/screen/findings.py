@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from whomade.kb.graph import Graph
@@ -70,6 +71,20 @@ def _signal_date(signal: Signal, listing_date: dt.date) -> dt.date:
     return listing_date
 
 
+@lru_cache(maxsize=65536)
+def _paths(
+    graph: Graph, entity_id: str, on: dt.date, today: dt.date
+) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """Resolution is pure, and the same (entity, date) pairs recur: remember them."""
+    paths = resolve(graph, entity_id, on, today)
+    alleged = tuple(
+        p
+        for p in resolve(graph, entity_id, on, today, include_alleged=True)
+        if p.status == "alleged"
+    )
+    return tuple(paths), alleged
+
+
 def resolve_signals(
     graph: Graph, signals: Iterable[Signal], listing_date: dt.date, today: dt.date
 ) -> list[Resolved]:
@@ -77,13 +92,8 @@ def resolve_signals(
     out = []
     for signal in signals:
         on = _signal_date(signal, listing_date)
-        paths = resolve(graph, signal.entity, on, today)
-        alleged = [
-            p
-            for p in resolve(graph, signal.entity, on, today, include_alleged=True)
-            if p.status == "alleged"
-        ]
-        out.append(Resolved(signal, on, tuple(paths), tuple(alleged)))
+        paths, alleged = _paths(graph, signal.entity, on, today)
+        out.append(Resolved(signal, on, paths, alleged))
     return out
 
 
@@ -97,7 +107,14 @@ def _is_own_name(graph: Graph, path: Path) -> bool:
     )
 
 
+def _confirmed(path: Path) -> bool:
+    """At least one of the lists reached rests on a primary (high-confidence) source."""
+    return any(listing.confidence == "high" for listing in path.listings)
+
+
 def _tier(graph: Graph, path: Path) -> Verdict:
+    if not _confirmed(path):
+        return "review"
     if _is_own_name(graph, path):
         return "restricted"
     if any(link.relation.scope == "some" for link in path.links):
@@ -147,6 +164,11 @@ def decide(graph: Graph, resolved: list[Resolved]) -> Decision:
             tier: Verdict = _tier(graph, path) if made_by else "review"
             if not made_by:
                 reasons.append(_review_reason(signal))
+            elif tier == "review" and not _confirmed(path):
+                reasons.append(
+                    f"{graph.entities[path.end].display_name}'s listing is known only from "
+                    "secondary sources; confirm it on the official list"
+                )
             elif tier == "review" and any(x.relation.scope == "some" for x in path.links):
                 reasons.append(
                     f"only some {graph.entities[path.start].display_name} products are reported "
@@ -170,7 +192,9 @@ def decide(graph: Graph, resolved: list[Resolved]) -> Decision:
                 best, chosen = "review", [(item, path)]
             elif best == "review":
                 chosen.append((item, path))
-    families = tuple(dict.fromkeys(_family_of(graph, path) for _, path in chosen))
+    reached = dict.fromkeys(_family_of(graph, path) for _, path in chosen)
+    roots = [f for f in reached if graph.entities[f].family_root]
+    families = tuple(roots or reached)
     if best in ("restricted", "linked"):
         reasons = []
     return Decision(best, families, tuple(chosen), tuple(dict.fromkeys(reasons)))

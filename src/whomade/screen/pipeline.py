@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
 import polars as pl
 
 from whomade.kb import Graph, load_graph
@@ -60,6 +61,21 @@ class BatchResult:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def jsonl_lines(self, screener: Screener) -> list[bytes]:
+        """Every finding as a JSON line; clear ones from a pre-serialised template (the hot path
+        of a big catalog, where nearly every record is clear)."""
+        head, tail = screener.clear_template()
+        lines = []
+        for index, record_id in enumerate(self.ids):
+            finding = self.findings.get(index)
+            if finding is None:
+                lines.append(
+                    head + orjson.dumps(record_id) + tail + str(self.lines[index]).encode() + b"}\n"
+                )
+            else:
+                lines.append(orjson.dumps(finding) + b"\n")
+        return lines
+
 
 class Screener:
     """Screens records of one kind for one user context, as of one day."""
@@ -81,6 +97,7 @@ class Screener:
         self.today = today or dt.date.today()
         self.matcher = matcher_for(kind, self.graph)
         self.versions: dict[str, Any] = {"graph": self.graph.version, "lists": list_versions or {}}
+        self._clear_template: tuple[bytes, bytes] | None = None
 
     def _finding(self, record: Mapping[str, str], line: int | None) -> dict[str, Any]:
         record_id = str(record.get("id") or (f"row-{line}" if line is not None else ""))
@@ -130,3 +147,13 @@ class Screener:
 
     def clear(self, record_id: str, line: int | None = None) -> dict[str, Any]:
         return clear_finding(record_id, self.context, self.today, self.versions, line)
+
+    def clear_template(self) -> tuple[bytes, bytes]:
+        """The serialised clear finding around its id and line: ``head + id + tail + line + }``."""
+        if self._clear_template is None:
+            marker = "\x00id\x00"
+            text = orjson.dumps(self.clear(marker, 0)).decode()
+            head, rest = text.split(orjson.dumps(marker).decode(), 1)
+            tail = rest.removesuffix("0}")
+            self._clear_template = (head.encode(), tail.encode())
+        return self._clear_template
