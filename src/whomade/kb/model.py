@@ -239,7 +239,7 @@ class Identifier(Fact):
     value: str | None = None
     """A literal value: an FCC grantee code, an IEEE registrant name, a domain, a USB vendor id."""
     field: str | None = None
-    """For banners: the record field the pattern applies to (``http_server``, ``rtsp_server``...)."""
+    """For banners: the record field the pattern reads (``http_server``, ``rtsp_server``...)."""
     what: str | None = None
     examples: list[str] = Field(default_factory=list)
     must_not_match: list[str] = Field(default_factory=list)
