@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker

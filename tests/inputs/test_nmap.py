@@ -1,7 +1,6 @@
 """The nmap XML reader: real nmap -oX structure, streaming, hostile and broken files."""
 
 # The fixtures keep nmap's own layout: one long line per <port>, as nmap -oX writes it.
-# ruff: noqa: E501
 
 from __future__ import annotations
 

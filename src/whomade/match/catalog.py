@@ -580,7 +580,7 @@ class CatalogMatcher:
                     if field != "model"
                     else None
                 )
-                entity = self.graph.entities[ident.entity]
+                maker = self.graph.entities[ident.entity]
                 out.append(
                     Signal(
                         kind="model_pattern",
@@ -593,7 +593,7 @@ class CatalogMatcher:
                             ident.strength
                         ],
                         strength=ident.strength,
-                        explanation=f"{candidate!r} follows {entity.display_name}'s model grammar "
+                        explanation=f"{candidate!r} follows {maker.display_name}'s model grammar "
                         f"({ident.what or ident.id})"
                         + (
                             f"; the brand {candidate.split(' ')[0]} is named in the listing"

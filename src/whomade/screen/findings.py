@@ -7,6 +7,7 @@ The finding is the contract every interface shows (see ../shared/DESIGN.md). Pur
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -71,11 +72,34 @@ def _signal_date(signal: Signal, listing_date: dt.date) -> dt.date:
     return listing_date
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16)
+def _boundaries(graph: Graph) -> tuple[dt.date, ...]:
+    """Every day on which some relation starts or stops being valid."""
+    days: set[dt.date] = set()
+    for relation in graph.relations:
+        start, end = relation.window()
+        if start:
+            days.add(start)
+        if end:
+            days.add(end + dt.timedelta(days=1))
+    return tuple(sorted(days))
+
+
 def _paths(
     graph: Graph, entity_id: str, on: dt.date, today: dt.date
 ) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """Resolution is pure, and the same (entity, date) pairs recur: remember them."""
+    """Resolution at ``on`` only depends on which relation windows contain it, so every day
+    between two boundaries gives the same paths: resolve once per interval."""
+    bounds = _boundaries(graph)
+    interval = bisect_right(bounds, on)
+    anchor = bounds[interval - 1] if interval else dt.date.min
+    return _paths_in_interval(graph, entity_id, anchor, today)
+
+
+@lru_cache(maxsize=65536)
+def _paths_in_interval(
+    graph: Graph, entity_id: str, on: dt.date, today: dt.date
+) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     paths = resolve(graph, entity_id, on, today)
     alleged = tuple(
         p

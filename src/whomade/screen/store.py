@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -72,7 +73,7 @@ def start_run(engine: Engine, **fields: Any) -> int:
 def finish_run(engine: Engine, run_id: int, counts: dict[str, int]) -> None:
     with engine.begin() as connection:
         connection.execute(
-            ScreenRun.__table__.update().where(ScreenRun.id == run_id).values(counts=counts)
+            update(ScreenRun).where(ScreenRun.id == run_id).values(counts=counts)
         )
 
 
