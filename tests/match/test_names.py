@@ -250,6 +250,17 @@ def test_index_finds_variants_and_respects_threshold() -> None:
     assert len(index.search("Huawei", threshold=0.5, limit=1)) == 1
 
 
+def test_search_many_answers_like_search_and_restores_the_collector() -> None:
+    import gc
+
+    index = NameIndex(ENTRIES)
+    queries = ["Dahua", "Huawei Device", "Dahua", "", "Xiongmai"]
+    before = gc.get_threshold()
+    answers = list(index.search_many(queries, limit=2))
+    assert answers == [index.search(q, limit=2) for q in queries]
+    assert gc.get_threshold() == before
+
+
 def test_index_agrees_with_pairwise_comparison() -> None:
     index = NameIndex(ENTRIES)
     for query in ["Dahua", "Huawei Technologies", "Hangzhou Hikvision", "ZTE Corp."]:

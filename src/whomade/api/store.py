@@ -1,11 +1,24 @@
-"""Database tables of the API: hashed API keys, and the functions that manage them."""
+"""Database tables of the API: hashed API keys and the functions that manage them, and screening
+jobs with the findings they have produced so far."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import DateTime, Engine, String, select
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from whomade.api.keys import SCOPES, hash_key, key_hint, new_key
@@ -90,3 +103,49 @@ def check_key(engine: Engine, key: str) -> KeyInfo | None:
         if row is None or row.revoked_at is not None:
             return None
         return _info(row)
+
+
+class ApiJob(Base):
+    """A file uploaded for screening in the background; its state survives restarts."""
+
+    __tablename__ = "api_jobs"
+    __table_args__ = (Index("ix_api_jobs_status", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    context: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(Text)
+    """The name the client uploaded the file as: what error messages name."""
+    upload_path: Mapped[str] = mapped_column(Text)
+    mapping: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    """queued, running, done or failed."""
+    records_done: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    verdicts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    row_errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """The first row errors (file, line, reason, field), for the status answer."""
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    """``host:pid:started:token`` of the worker running it, to tell live jobs from orphans."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class ApiJobFinding(Base):
+    """One finding of a job, stored as soon as it is produced; ``seq`` is the record's 0-based
+    position among the file's readable records, so a resumed job skips exactly what is stored."""
+
+    __tablename__ = "api_job_findings"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("api_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(16))
+    finding: Mapped[str] = mapped_column(Text)
+    """The finding as JSON text, exactly as the CLI writes it."""

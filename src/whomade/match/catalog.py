@@ -310,7 +310,7 @@ class CatalogMatcher:
         """True for every record some signal may fire on (a superset of the flagged records)."""
         present = [f for f in SCANNED_FIELDS if f in frame.columns]
         if not present or frame.height == 0:
-            return pl.Series("candidate", [False] * frame.height)
+            return pl.Series("candidate", [False] * frame.height, dtype=pl.Boolean)
         joined = pl.concat_str([pl.col(f) for f in present], separator=" | ")
         expr = self.fold_column(joined).str.contains_any(self.literals)
         return frame.select(expr.alias("candidate")).to_series()

@@ -49,9 +49,12 @@ def known_names_from_graph() -> KnownNames | None:
 
     try:
         graph = load_graph()
-    except (KnowledgeGraphError, OSError, ValueError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        _err().print(Text(f"warning: knowledge graph unavailable ({first_line}); spelling only"))
+    except KnowledgeGraphError as exc:
+        first = exc.problems[0] if exc.problems else exc
+        _err().print(Text(f"warning: knowledge graph does not validate ({first}); spelling only"))
+        return None
+    except (OSError, ValueError) as exc:
+        _err().print(Text(f"warning: knowledge graph unavailable ({exc}); spelling only"))
         return None
     names = [
         (entity.id, name.name)

@@ -117,7 +117,7 @@ class DeviceMatcher:
         """True for every record with an identifying field filled in (a superset of the flagged)."""
         present = [f for f in SCANNED_FIELDS if f in frame.columns]
         if not present or frame.height == 0:
-            return pl.Series("candidate", [False] * frame.height)
+            return pl.Series("candidate", [False] * frame.height, dtype=pl.Boolean)
         filled = [
             pl.col(f).cast(pl.Utf8).fill_null("").str.strip_chars().str.len_chars() > 0
             for f in present

@@ -22,12 +22,13 @@ token always lowers it. Each result carries nomenklatura-style features and one 
 from __future__ import annotations
 
 import enum
+import gc
 import importlib.resources
 import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import NamedTuple
@@ -1187,6 +1188,28 @@ class NameIndex:
                 seen.add(key_id)
                 unique.append((key_id, match))
         return unique[:limit]
+
+    def search_many(
+        self, names: Iterable[str], *, limit: int = 1, threshold: float = DEFAULT_THRESHOLD
+    ) -> Iterator[list[tuple[str, NameMatch]]]:
+        """:meth:`search` for each name in turn (a repeated name is answered from memory).
+
+        Meanwhile the garbage collector runs less often: every collection walks the index's
+        many long-lived objects, and a batch allocates many short-lived ones.
+        """
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+        seen: dict[str, list[tuple[str, NameMatch]]] = {}
+        try:
+            for name in names:
+                found = seen.get(name)
+                if found is None:
+                    found = self.search(name, limit=limit, threshold=threshold)
+                    if len(seen) < 100_000:
+                        seen[name] = found
+                yield found
+        finally:
+            gc.set_threshold(*thresholds)
 
 
 class KnownNames:

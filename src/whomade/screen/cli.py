@@ -234,7 +234,8 @@ def _run(
             if already:
                 import polars as pl
 
-                frame = frame.filter(~pl.col("id").is_in(list(already)))
+                keep = [i not in already for i in frame.get_column("id").to_list()]
+                frame = frame.filter(pl.Series(keep, dtype=pl.Boolean))
             result = screener.screen_frame(frame)
             seller_column = (
                 frame.get_column("seller").to_list() if "seller" in frame.columns else None

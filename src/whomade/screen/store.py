@@ -72,9 +72,7 @@ def start_run(engine: Engine, **fields: Any) -> int:
 
 def finish_run(engine: Engine, run_id: int, counts: dict[str, int]) -> None:
     with engine.begin() as connection:
-        connection.execute(
-            update(ScreenRun).where(ScreenRun.id == run_id).values(counts=counts)
-        )
+        connection.execute(update(ScreenRun).where(ScreenRun.id == run_id).values(counts=counts))
 
 
 def save_findings(
