@@ -18,7 +18,6 @@ demo: $(STAMP)
 	$(BIN)/whomade --db demo/out/demo.sqlite kb compile
 	$(BIN)/whomade --db demo/out/demo.sqlite screen demo/catalog.csv -o demo/out/findings.jsonl --context marketplace
 	$(BIN)/whomade explain demo/catalog.csv --id DEMO-0003
-	$(BIN)/whomade kb show hikvision
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

@@ -326,6 +326,17 @@ def _literal_example(regex: str) -> str | None:
     return body
 
 
+def _registrant_names(text: str) -> list[str]:
+    """'A Co.,Ltd. / Co., Ltd.' lists two spellings of one name: complete the short one."""
+    names: list[str] = []
+    for part in (p.strip() for p in text.split(" / ")):
+        if names and part.lower().startswith("co"):
+            base = re.split(r"\s+Co\b", names[-1], maxsplit=1)[0]
+            part = f"{base} {part}"
+        names.append(part)
+    return names
+
+
 def seed_identifiers() -> list[dict[str, Any]]:
     data = load("identifiers.yaml")
     out: list[dict[str, Any]] = []
@@ -382,7 +393,7 @@ def seed_identifiers() -> list[dict[str, Any]]:
         if not row.get("entity"):
             dropped.append(f"OUI registrant {row['org']}: no entity ({row.get('note')})")
             continue
-        for index, org in enumerate(o.strip() for o in row["org"].split(" / ")):
+        for index, org in enumerate(_registrant_names(row["org"])):
             out.append(
                 clean(
                     {

@@ -113,6 +113,10 @@ def test_same_entity_variants_match(a: str, b: str) -> None:
         ("ZTE", "Aztech Electronics Pte"),
         ("Zhejiang Dahua Technology Co., Ltd.", "Zhejiang Uniview Technologies Co., Ltd."),
         ("Tianjin Changli Lighting Co., Ltd.", "TCL"),
+        # one trade name, two lines of business
+        ("Liberty Logistics Corp.", "Liberty Shipping Co., Ltd."),
+        # one letter apart is another pinyin trade name
+        ("Suzhou Lijia Technology Inc.", "Litia Company"),
     ],
 )
 def test_related_and_look_alike_companies_do_not_match(a: str, b: str) -> None:

@@ -12,11 +12,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, File, Form, Path, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -25,12 +27,26 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from whomade import __version__
+from whomade.api.jobs import JobRunner, create_job, find_job, job_findings, jobs_dir_for
 from whomade.api.keys import READ_SCOPES, SCREEN_SCOPES, RateLimiter
-from whomade.api.store import KeyInfo, check_key
+from whomade.api.lists import current_list_versions, list_diff, list_versions, lists_overview
+from whomade.api.models import (
+    Finding,
+    Job,
+    JobFindings,
+    JobState,
+    ListDiff,
+    Lists,
+    ListVersionRef,
+    ListVersions,
+)
+from whomade.api.store import ApiJob, KeyInfo, check_key
 from whomade.db import connect
 from whomade.kb import Graph, load_graph
 from whomade.kb.model import CONTEXTS, Context
 from whomade.screen.pipeline import Screener
+from whomade.sources.errors import ListImportError
+from whomade.sources.lists import LISTS
 from whomade.text import compact
 
 access_log = logging.getLogger("whomade.api.access")
@@ -39,6 +55,8 @@ error_log = logging.getLogger("whomade.api")
 MAX_FIELD_CHARS = 10_000
 MAX_RECORD_FIELDS = 100
 MAX_BATCH_RECORDS = 1_000
+MAX_PAGE = 1_000
+UPLOAD_PATH = "/v1/jobs"
 PROBLEM_TYPE = "https://whomade.dev/problems/"
 
 Scope = MutableMapping[str, Any]
@@ -56,14 +74,25 @@ class ApiSettings:
     burst: int = 100
     max_body_bytes: int = 1_000_000
     max_batch_body_bytes: int = 10_000_000
+    max_upload_bytes: int = 200_000_000
+    jobs_dir: str | None = None
+    """Where uploads are kept; default ``whomade-jobs/`` beside the database file."""
+    job_batch_rows: int = 2_000
+    run_jobs: bool = True
+    """False: accept and serve jobs but leave running them to another process."""
 
     @classmethod
     def from_env(cls) -> ApiSettings:
-        """Settings from ``WHOMADE_API_RATE`` and ``WHOMADE_API_BURST`` (set by ``serve``)."""
+        """Settings from ``WHOMADE_API_RATE``, ``WHOMADE_API_BURST``, ``WHOMADE_API_MAX_UPLOAD``
+        and ``WHOMADE_API_JOBS_DIR`` (set by ``serve``)."""
         default = cls()
         return cls(
             rate_per_second=float(os.environ.get("WHOMADE_API_RATE", default.rate_per_second)),
             burst=int(os.environ.get("WHOMADE_API_BURST", default.burst)),
+            max_upload_bytes=int(
+                os.environ.get("WHOMADE_API_MAX_UPLOAD", default.max_upload_bytes)
+            ),
+            jobs_dir=os.environ.get("WHOMADE_API_JOBS_DIR") or None,
         )
 
 
@@ -129,68 +158,6 @@ class BatchRequest(BaseModel):
     )
 
 
-class Risk(BaseModel):
-    """What the finding means for the caller's context."""
-
-    context: str = Field(description="The user context the level is stated for.")
-    level: str = Field(description="prohibited, high, medium, low, info or none.")
-    why: str = Field(description="One sentence: which lists or links give this level.")
-
-
-class Finding(BaseModel):
-    """The finding: the same object the CLI, reports and the web workspace show."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "SKU-1042",
-                    "verdict": "linked",
-                    "families": ["hikvision"],
-                    "risk": {
-                        "context": "marketplace",
-                        "level": "high",
-                        "why": "maker on the Entity List and FCC Covered List",
-                    },
-                    "warning": "Sold under EZVIZ, a Hikvision brand.",
-                    "evidence": [
-                        {
-                            "step": "relation",
-                            "subject": "ezviz_brand",
-                            "predicate": "brand_of",
-                            "object": "hikvision",
-                            "confidence": "high",
-                            "sources": ["WIKI_HIKVISION"],
-                        }
-                    ],
-                    "citations": {"WIKI_HIKVISION": {"title": "Hikvision (Wikipedia)"}},
-                    "as_of": "2026-11-25",
-                    "versions": {"graph": "bba27a8aeb61", "lists": {}},
-                }
-            ]
-        },
-    )
-
-    id: str = Field(description="The record's id (or row-N when it had none).")
-    verdict: Literal["restricted", "linked", "review", "clear"] = Field(
-        description="restricted: a listed maker; linked: reached through a valid relation; "
-        "review: a human must weigh it; clear: nothing links it."
-    )
-    families: list[str] = Field(description="Root entity ids of the listed entities reached.")
-    risk: Risk
-    warning: str | None = Field(description="Plain-language text fit to show to customers.")
-    evidence: list[dict[str, Any]] = Field(
-        description="Steps from record to listing (signals, relations, listings), with sources."
-    )
-    citations: dict[str, dict[str, Any]] = Field(description="Every cited source id, resolved.")
-    as_of: str = Field(description="The day the lists were read at (ISO date).")
-    versions: dict[str, Any] = Field(description="Graph and list versions the finding rests on.")
-    reasons: list[str] | None = Field(None, description="For review: why a human is needed.")
-    other_signals: list[dict[str, Any]] | None = Field(None, description="Non-deciding signals.")
-    line: int | None = Field(None, description="The record's line or row number, when known.")
-
-
 class BatchResponse(BaseModel):
     findings: list[Finding] = Field(description="One finding per record, in input order.")
 
@@ -226,6 +193,9 @@ class Health(BaseModel):
 class Version(BaseModel):
     code: str = Field(description="The whomade package version.")
     graph: str = Field(description="Content hash of the knowledge-graph data files.")
+    lists: dict[str, ListVersionRef] = Field(
+        default_factory=dict, description="The version in use of every imported official list."
+    )
 
 
 # --- problems ---------------------------------------------------------------------------------
@@ -301,12 +271,18 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class BodyLimit:
-    """Reject bodies over the limit with 413 before anything parses them."""
+    """Reject bodies over the limit with 413 before anything parses them.
+
+    Uploads are not buffered: their bytes are counted as the multipart parser spools them to
+    disk, and the request fails with 413 the moment the count passes the limit.
+    """
 
     def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
         self.app, self.settings = app, settings
 
     def _limit(self, path: str) -> int:
+        if path.rstrip("/") == UPLOAD_PATH:
+            return self.settings.max_upload_bytes
         if path.rstrip("/").endswith("/batch"):
             return self.settings.max_batch_body_bytes
         return self.settings.max_body_bytes
@@ -316,11 +292,15 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope["path"])
-        too_large = ApiProblem(413, "Body too large", f"the request body is over {limit:,} bytes")
+        detail = f"the request body is over {limit:,} bytes"
+        too_large = ApiProblem(413, "Body too large", detail)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await problem_response(too_large)(scope, receive, send)
+            return
+        if scope["path"].rstrip("/") == UPLOAD_PATH:
+            await self.app(scope, _counted(receive, limit, detail), send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -347,6 +327,22 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def _counted(receive: Receive, limit: int, detail: str) -> Receive:
+    received = 0
+
+    async def counting() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                # FastAPI passes an HTTPException raised while parsing the body on unchanged.
+                raise StarletteHTTPException(413, detail)
+        return message
+
+    return counting
 
 
 class AccessLog:
@@ -489,6 +485,53 @@ def entity_view(graph: Graph, entity_id: str) -> dict[str, Any]:
     }
 
 
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def job_view(job: ApiJob) -> dict[str, Any]:
+    """A job as the API shows it."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "kind": job.kind,
+        "context": job.context,
+        "file": job.file_name,
+        "key": job.key_name,
+        "records_done": job.records_done,
+        "errors": job.errors,
+        "verdicts": job.verdicts or {},
+        "row_errors": job.row_errors or [],
+        "error": job.error,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "findings_url": f"{UPLOAD_PATH}/{job.id}/findings",
+    }
+
+
+def parse_mapping(text: str | None) -> dict[str, str] | None:
+    """The ``mapping`` form field: a JSON object of canonical field -> column name."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiProblem(
+            422, "Invalid request", f"mapping: not JSON ({exc.msg})", field="mapping"
+        ) from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ApiProblem(
+            422,
+            "Invalid request",
+            'mapping: expected an object of field -> column names, e.g. {"title": "Product"}',
+            field="mapping",
+        )
+    return value
+
+
 # --- the app ----------------------------------------------------------------------------------
 
 
@@ -509,12 +552,25 @@ def create_app(
     graph = graph or load_graph()
     screeners = Screeners(graph)
     limiter = RateLimiter(rate=settings.rate_per_second, burst=settings.burst)
+    jobs_dir = FilePath(settings.jobs_dir) if settings.jobs_dir else jobs_dir_for(str(engine.url))
+    runner = JobRunner(engine, screeners.get, batch_rows=settings.job_batch_rows)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs:
+            runner.start()  # picks up jobs a stopped server left queued or running
+        try:
+            yield
+        finally:
+            if settings.run_jobs:
+                runner.stop()
 
     app = FastAPI(
         title="whomade",
         version=__version__,
         summary="Who really made this product, and is that maker on a government restriction list?",
         responses=PROBLEM_RESPONSES,
+        lifespan=lifespan,
     )
 
     def caller(allowed: frozenset[str]) -> Callable[[Request], KeyInfo]:
@@ -570,7 +626,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        title = {404: "Not found", 405: "Method not allowed", 413: "Body too large"}.get(
+            exc.status_code, "HTTP error"
+        )
         return problem_response(
             ApiProblem(exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {}))
         )
@@ -586,9 +644,10 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/v1/version", response_model=Version, tags=["service"])
-    def version(_key: KeyInfo = read_caller) -> dict[str, str]:
-        """The code version and the knowledge-graph version findings are computed with."""
-        return {"code": __version__, "graph": graph.version}
+    def version(_key: KeyInfo = read_caller) -> dict[str, Any]:
+        """The code version, the knowledge-graph version and the version in use of every imported
+        official list: what findings are computed with."""
+        return {"code": __version__, "graph": graph.version, "lists": current_list_versions(engine)}
 
     @app.post(
         "/v1/screen",
@@ -628,6 +687,129 @@ def create_app(
     ) -> dict[str, Any]:
         """One entity: names, relations both ways, listings and the sources they cite."""
         return entity_view(graph, entity_id)
+
+    @app.post(
+        UPLOAD_PATH,
+        response_model=Job,
+        status_code=202,
+        tags=["jobs"],
+        responses={413: {"model": Problem, "description": "Upload over the size limit"}},
+    )
+    def create_job_(
+        file: Annotated[
+            UploadFile, File(description="CSV/TSV, JSON Lines, JSON, Parquet or XLSX.")
+        ],
+        kind: Annotated[Literal["catalog", "devices", "vendors"], Form()] = "catalog",
+        context: Annotated[Context, Form()] = "marketplace",
+        mapping: Annotated[
+            str | None,
+            Form(
+                max_length=MAX_FIELD_CHARS,
+                description='JSON object of field -> column, e.g. {"title": "Product Name"}.',
+            ),
+        ] = None,
+        key: KeyInfo = screen_caller,
+    ) -> dict[str, Any]:
+        """Upload a file to screen in the background (needs a ``screen`` or ``admin`` key).
+        Poll ``GET /v1/jobs/{id}``; read findings from ``/v1/jobs/{id}/findings``."""
+        columns = parse_mapping(mapping)
+        screeners.get(kind, context)  # 501 now rather than a failed job later
+        job = create_job(
+            engine,
+            jobs_dir,
+            key_name=key.name,
+            kind=kind,
+            context=context,
+            file_name=file.filename or "upload",
+            upload=file.file,
+            mapping=columns,
+        )
+        runner.notify()
+        return job_view(job)
+
+    def visible_job(job_id: str, key: KeyInfo) -> ApiJob:
+        job = find_job(engine, job_id, key.name, admin=key.scope == "admin")
+        if job is None:
+            raise ApiProblem(404, "Not found", f"no job with id {job_id!r}", field="id")
+        return job
+
+    @app.get(UPLOAD_PATH + "/{job_id}", response_model=Job, tags=["jobs"])
+    def job_status(
+        job_id: Annotated[str, Path(max_length=64)], key: KeyInfo = read_caller
+    ) -> dict[str, Any]:
+        """A job's state and progress (a key sees only its own jobs; admin keys see all)."""
+        return job_view(visible_job(job_id, key))
+
+    @app.get(
+        UPLOAD_PATH + "/{job_id}/findings",
+        response_model=JobFindings,
+        response_model_exclude_unset=True,
+        tags=["jobs"],
+    )
+    def job_findings_(
+        job_id: Annotated[str, Path(max_length=64)],
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+        verdict: Annotated[
+            Literal["restricted", "linked", "review", "clear"] | None,
+            Query(description="Only findings of this verdict."),
+        ] = None,
+        key: KeyInfo = read_caller,
+    ) -> dict[str, Any]:
+        """A page of the findings stored so far, in the file's record order."""
+        job = visible_job(job_id, key)
+        total, findings = job_findings(engine, job.id, offset, limit, verdict)
+        state: JobState = job.status  # type: ignore[assignment]
+        following = offset + len(findings)
+        return {
+            "job": job.id,
+            "status": state,
+            "offset": offset,
+            "limit": limit,
+            "total": total,
+            "next_offset": following if following < total else None,
+            "findings": findings,
+        }
+
+    def known_list(list_id: str) -> str:
+        if list_id.lower() not in LISTS:
+            raise ApiProblem(
+                404,
+                "Not found",
+                f"no list {list_id!r}; known lists: {', '.join(LISTS)}",
+                field="list_id",
+            )
+        return list_id.lower()
+
+    @app.get("/v1/lists", response_model=Lists, tags=["lists"])
+    def lists(_key: KeyInfo = read_caller) -> dict[str, Any]:
+        """The official lists whomade imports with their versions in use, and the restriction
+        lists of the knowledge graph with what each means per user context."""
+        return lists_overview(engine, graph)
+
+    @app.get("/v1/lists/{list_id}/versions", response_model=ListVersions, tags=["lists"])
+    def versions(
+        list_id: Annotated[str, Path(max_length=32)], _key: KeyInfo = read_caller
+    ) -> dict[str, Any]:
+        """The stored versions of one official list, oldest first."""
+        known = known_list(list_id)
+        return {"list": known, "versions": list_versions(engine, known)}
+
+    @app.get("/v1/lists/{list_id}/diff", response_model=ListDiff, tags=["lists"])
+    def diff(
+        list_id: Annotated[str, Path(max_length=32)],
+        from_: Annotated[
+            str | None, Query(alias="from", max_length=64, description="Older version (N).")
+        ] = None,
+        to: Annotated[str | None, Query(max_length=64, description="Newer version (N).")] = None,
+        _key: KeyInfo = read_caller,
+    ) -> dict[str, Any]:
+        """Entries added, removed and changed between two versions (default: the last two)."""
+        known = known_list(list_id)
+        try:
+            return list_diff(engine, known, from_, to)
+        except ListImportError as exc:
+            raise ApiProblem(404, "Not found", str(exc)) from None
 
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(AccessLog)  # outermost: logs the 413s too

@@ -69,6 +69,13 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     rate: Annotated[float, typer.Option(help="Requests per second per key.")] = 50.0,
     burst: Annotated[int, typer.Option(help="Burst size per key.")] = 100,
+    max_upload_mb: Annotated[
+        float, typer.Option(help="Largest file accepted by POST /v1/jobs, in MB.")
+    ] = 200.0,
+    jobs_dir: Annotated[
+        str | None,
+        typer.Option(help="Where uploaded job files are kept (default: beside the database)."),
+    ] = None,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs)."""
     import copy
@@ -84,6 +91,9 @@ def serve(
         os.environ["WHOMADE_DB"] = db
     os.environ["WHOMADE_API_RATE"] = str(rate)
     os.environ["WHOMADE_API_BURST"] = str(burst)
+    os.environ["WHOMADE_API_MAX_UPLOAD"] = str(int(max_upload_mb * 1_000_000))
+    if jobs_dir:
+        os.environ["WHOMADE_API_JOBS_DIR"] = jobs_dir
     # Passed to uvicorn so every worker process logs the JSON access lines to stderr.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["formatters"]["json_lines"] = {"format": "%(message)s"}

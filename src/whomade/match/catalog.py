@@ -688,7 +688,9 @@ def scan_variants(literal: str) -> set[str]:
         bodies = {b + j + token for b in bodies for j in _JOINERS}
     if needs_end:
         bodies = {b + j for b in bodies for j in _JOINERS[1:]}
-    bodies |= {_fullwidth(b) for b in bodies}
+    if tokens[0][0].isascii():
+        # Full-width forms are rare: one variant with the tokens as written, no joiner choice.
+        bodies |= {_fullwidth(j.join(tokens)) for j in ("", " ")}
     if len("".join(tokens)) <= _SHORT and tokens[0][0].isascii():
         return {edge + b for b in bodies for edge in _BOUNDARIES}
     return bodies

@@ -16,7 +16,15 @@ them follow the same order ("Hangzhou | Hikvision | Digital Technology | Co., Lt
   means another company, a common one ("Digital") barely matters.
 
 The score is the matched weight over matched plus unmatched weight, so a distinguishing extra
-token always lowers it. Each result carries nomenklatura-style features and one readable sentence.
+token always lowers it; two names stating different industries ("Logistics" / "Shipping") weigh
+those words as distinguishing. An acronym matches the words it spells (ZTE = Zhongxing
+Telecommunication Equipment). Each result carries nomenklatura-style features and one sentence.
+
+Spelling cannot connect "Hikvision" with "海康威视": :class:`KnownNames` matches two strings
+through recorded names of one entity (the CLI takes them from the knowledge graph).
+:class:`NameIndex` matches many records against many names: blocking keys find candidates,
+:func:`score_bound` (an upper bound of the score) drops most of them, and only the rest are
+compared.
 """
 
 from __future__ import annotations
@@ -72,6 +80,7 @@ class Kind(enum.Enum):
 
 
 _DOMAIN_WEIGHT = 0.1
+_CONFLICT_WEIGHT = 0.5  # an industry word when the other name states a different industry
 _GENERIC_WEIGHT = 0.15
 # An untranslated Chinese word after the trade name (数字, 终端, 控股) may be generic or may name
 # another company; its weight is the mean weight of the words after the first distinctive word
@@ -510,11 +519,9 @@ class KeyProfile:
         runs: list[list[str]] = [[] for _ in words]
         for width in (2, 3):
             for start in range(len(words) - width + 1):
-                run = words[start : start + width]
-                if any(t.kind is Kind.NAME for t in run):
-                    joined = "".join(t.latin for t in run)
-                    for index in range(start, start + width):
-                        runs[index].append(joined)
+                joined = "".join(t.latin for t in words[start : start + width])
+                for index in range(start, start + width):
+                    runs[index].append(joined)
         return runs
 
     @cached_property
@@ -523,11 +530,12 @@ class KeyProfile:
 
     @cached_property
     def distinctive(self) -> tuple[DistinctiveWord, ...]:
+        """Every word that counts (legal forms aside), with the keys it could be matched by."""
         words = self._words
         return tuple(
             _distinctive_word(t, self._runs[i], words[i + 1].latin if i + 1 < len(words) else "")
             for i, t in enumerate(words)
-            if _is_distinctive(t)
+            if t.weight > 0
         )
 
     @cached_property
@@ -545,9 +553,11 @@ class KeyProfile:
 
     @cached_property
     def reach(self) -> frozenset[str]:
-        """Our forms ("f:"), word endings ("t:") and spelling keys, as one set of keys."""
+        """Our forms ("f:"), word endings ("t:"), spelling keys and symbols ("y:") as one set."""
         return frozenset(
-            {f"f:{form}" for form in self.forms} | {f"t:{tail}" for tail in self.tails}
+            {f"f:{form}" for form in self.forms}
+            | {f"t:{tail}" for tail in self.tails}
+            | {f"y:{symbol}" for t in self.terms for symbol in t.symbols}
         ).union(self.spelling)
 
     def reaches(self, word: DistinctiveWord) -> bool:
@@ -557,12 +567,13 @@ class KeyProfile:
 
 @dataclass(frozen=True)
 class DistinctiveWord:
-    """A distinctive word and the keys under which the matcher could pair it.
+    """A word and the keys under which the matcher could pair it.
 
     ``probe`` holds as "f:" keys the word, its runs with neighbours ("hao teng" = "haoteng"),
     its endings (it may contract "hik(vision) robot") and its beginnings glued to the next word
     (it may be the clipped head of such a contraction); as a "t:" key the word itself (it may
-    be the tail of a contraction); and the keys a misspelling shares with it.
+    be the tail of a contraction); its rigour symbols ("y:"); and the keys a misspelling shares
+    with it.
     """
 
     weight: float
@@ -577,6 +588,7 @@ def _distinctive_word(term: Term, runs: Sequence[str], following: str) -> Distin
     if following:
         forms.update(latin[:cut] + following for cut in range(3, len(latin)))
     probe = {f"f:{form}" for form in forms} | {f"t:{latin}"} | _spelling_keys(latin)
+    probe.update(f"y:{symbol}" for symbol in term.symbols)
     return DistinctiveWord(term.weight, latin, frozenset(probe))
 
 
@@ -596,7 +608,7 @@ def _typo_keys(latin: str) -> tuple[set[str], set[str]]:
     ("s:") for substitutions."""
     posted = {f"w:{latin}"}
     wanted = {f"w:{latin}", f"x:{latin}"}
-    if len(latin) >= 5:
+    if len(latin) >= 6:
         for i in range(len(latin)):
             shorter = latin[:i] + latin[i + 1 :]
             posted.update((f"x:{shorter}", f"s:{shorter}:{i}"))
@@ -606,10 +618,10 @@ def _typo_keys(latin: str) -> tuple[set[str], set[str]]:
 
 def _deletion_keys(latin: str) -> set[str]:
     """The word and every one-letter deletion of it: two words one edit apart share one."""
-    if len(latin) < 4:
+    if len(latin) < 5:  # a five-letter word is one edit away from a six-letter one
         return set()
     keys = {f"d:{latin}"}
-    if len(latin) >= 5:
+    if len(latin) >= 6:
         keys.update(f"d:{latin[:i]}{latin[i + 1 :]}" for i in range(len(latin)))
     return keys
 
@@ -694,7 +706,7 @@ def name_keys(name: str) -> set[str]:
 def score_bound(left: KeyProfile, right: KeyProfile, floor: float = 0.0) -> float:
     """The highest score the two names can reach: an upper bound of :func:`compare_names`.
 
-    A distinctive word the other name cannot reach stays unmatched; every other word is
+    A word the other name cannot reach stays unmatched; every other word is
     assumed to match perfectly; an acronym meeting the other name's initials lifts it to 1.
     Once the bound falls below ``floor`` it is returned as it stands (still an upper bound).
     """
@@ -726,11 +738,15 @@ def score_bound(left: KeyProfile, right: KeyProfile, floor: float = 0.0) -> floa
 
 
 def _string_similarity(a: str, b: str) -> float:
-    """1.0 for equal words, 1 - edits/length within 1 edit (5-8 letters) or 2 (9+), else 0."""
+    """1.0 for equal words, 1 - edits/length within 1 edit (6-8 letters) or 2 (9+), else 0.
+
+    Shorter words get no allowance: one letter turns one pinyin trade name into another
+    (Lijia, Litia; Hytec, Hytera).
+    """
     if a == b:
         return 1.0
     longest = max(len(a), len(b))
-    allowed = 0 if longest < 5 else 1 if longest < 9 else 2
+    allowed = 0 if longest < 6 else 1 if longest < 9 else 2
     if allowed == 0:
         return 0.0
     distance = Levenshtein.distance(a, b, score_cutoff=allowed)
@@ -862,12 +878,34 @@ def _align(left: Sequence[Term], right: Sequence[Term]) -> _Alignment:
                 continue
             if term.kind is Kind.LEGAL:
                 alignment.ignored.append(term)
-                continue
-            bucket.append(term)
-            unmatched += term.weight
+            else:
+                bucket.append(term)
+    if _industries_conflict(left, right, alignment):
+        for bucket in (alignment.left_only, alignment.right_only):
+            bucket[:] = [
+                t._replace(weight=max(t.weight, _CONFLICT_WEIGHT)) if t.kind is Kind.DOMAIN else t
+                for t in bucket
+            ]
+    unmatched += sum(t.weight for t in alignment.left_only + alignment.right_only)
     total = matched_weight + unmatched
     alignment.score = matched_weight / total if total else 0.0
     return alignment
+
+
+def _industries_conflict(
+    left: Sequence[Term], right: Sequence[Term], alignment: _Alignment
+) -> bool:
+    """Both names state an industry and no industry word matches ("Liberty Logistics" vs
+    "Liberty Shipping"): two lines of business, so the industry words distinguish them."""
+    if not any(t.kind is Kind.DOMAIN for t in alignment.left_only) or not any(
+        t.kind is Kind.DOMAIN for t in alignment.right_only
+    ):
+        return False
+    return not any(
+        any(left[i].kind is Kind.DOMAIN for i in pair.left)
+        and any(right[j].kind is Kind.DOMAIN for j in pair.right)
+        for pair, _ in alignment.matched
+    )
 
 
 def _acronym_of(short: Sequence[Term], long: Sequence[Term]) -> str | None:

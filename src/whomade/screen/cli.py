@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from rich.tree import Tree
 
 from whomade.kb.model import CONTEXTS
 
+PARALLEL_FROM_ROWS = 200_000
 err = Console(stderr=True)
 out = Console()
 
@@ -116,6 +119,9 @@ def screen_command(
     save: bool = typer.Option(
         False, "--save", help="Also keep records and findings in the database (for list impact)."
     ),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Worker processes (0: one per core for big inputs)."
+    ),
 ) -> None:
     """Screen every record of INPUT and write one finding per record to OUTPUT."""
     from whomade.inputs import ColumnError, InputError, JsonlErrorSink, open_records
@@ -143,7 +149,7 @@ def screen_command(
             writer = open_writer(output, append=resume and output.exists())
             saver = _Saver(ctx, screener, input_path, output, kind) if save else None
             try:
-                stats = _run(stream, screener, writer, already, input_path, quiet, saver)
+                stats = _run(stream, screener, writer, already, input_path, quiet, saver, workers)
             finally:
                 writer.close()
             if saver is not None:
@@ -202,6 +208,13 @@ class _Saver:
         finish_run(self.engine, self.run_id, dict(verdicts))
 
 
+def _skip_done(frame: Any, already: set[str]) -> Any:
+    import polars as pl
+
+    keep = [i not in already for i in frame.get_column("id").to_list()]
+    return frame.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
 def _run(
     stream: Any,
     screener: Any,
@@ -210,6 +223,7 @@ def _run(
     input_path: Path,
     quiet: bool,
     saver: _Saver | None = None,
+    workers: int = 1,
 ) -> tuple[Counter[str], Counter[str], Counter[str], int, float]:
     verdicts: Counter[str] = Counter()
     families: Counter[str] = Counter()
@@ -228,15 +242,21 @@ def _run(
         disable=quiet,
         transient=False,
     )
-    with progress:
-        task = progress.add_task("screen", total=_count_rows(input_path), rate="-")
-        for frame in stream:
-            if already:
-                import polars as pl
+    expected = _count_rows(input_path)
+    if workers <= 0:
+        workers = 1 if (expected or 0) < PARALLEL_FROM_ROWS else min(os.cpu_count() or 1, 4)
+    frames = (_skip_done(frame, already) for frame in stream) if already else iter(stream)
+    if workers > 1 and saver is None and hasattr(writer, "write_lines"):
+        from whomade.screen.parallel import screen_in_workers
 
-                keep = [i not in already for i in frame.get_column("id").to_list()]
-                frame = frame.filter(pl.Series(keep, dtype=pl.Boolean))
-            result = screener.screen_frame(frame)
+        batches: Iterator[tuple[Any, Any, list[bytes] | None]] = screen_in_workers(
+            frames, screener, workers
+        )
+    else:
+        batches = ((frame, screener.screen_frame(frame), None) for frame in frames)
+    with progress:
+        task = progress.add_task("screen", total=expected, rate="-")
+        for frame, result, lines in batches:
             seller_column = (
                 frame.get_column("seller").to_list() if "seller" in frame.columns else None
             )
@@ -247,7 +267,9 @@ def _run(
                     if seller_column and seller_column[index]:
                         sellers[seller_column[index]] += 1
             verdicts["clear"] += len(result) - len(result.findings)
-            if saver is None and hasattr(writer, "write_lines"):
+            if lines is not None:
+                writer.write_lines(lines)
+            elif saver is None and hasattr(writer, "write_lines"):
                 writer.write_lines(result.jsonl_lines(screener))
             else:
                 batch = [
