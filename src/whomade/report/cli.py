@@ -9,17 +9,9 @@ from typing import Any
 
 import typer
 
+from whomade.screen.cli import parse_map
+
 app = typer.Typer(no_args_is_help=True)
-
-
-def _parse_map(values: list[str]) -> dict[str, str]:
-    mapping = {}
-    for value in values:
-        if "=" not in value:
-            raise typer.BadParameter(f'--map {value!r}: expected FIELD="Column name"')
-        key, column = value.split("=", 1)
-        mapping[key.strip()] = column.strip().strip('"').strip("'")
-    return mapping
 
 
 def screen_inventory(
@@ -68,7 +60,7 @@ def section889_command(
     except ValueError as exc:
         raise typer.BadParameter(f"--as-of {as_of!r}: expected YYYY-MM-DD") from exc
     try:
-        rows, row_errors = screen_inventory(inventory, _parse_map(mapping), today)
+        rows, row_errors = screen_inventory(inventory, parse_map(mapping), today)
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

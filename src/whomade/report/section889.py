@@ -19,8 +19,10 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from whomade.inputs import CANONICAL_FIELDS
 from whomade.kb.graph import Graph
 from whomade.match.mac import parse_mac
+from whomade.screen.findings import citation
 
 Code = Literal["covered", "inquiry", "no_link"]
 CODES: tuple[Code, ...] = ("covered", "inquiry", "no_link")
@@ -53,28 +55,8 @@ REQUIREMENTS = (
     "whether it uses covered equipment anywhere in its operations (FAR 52.204-24 / 52.204-26); "
     "this device is a finding to disclose and report.",
 )
-IDENTIFYING_FIELDS = (
-    "mac",
-    "vendor",
-    "manufacturer",
-    "model",
-    "serial",
-    "firmware",
-    "http_server",
-    "http_www_authenticate",
-    "html_title",
-    "rtsp_server",
-    "telnet_banner",
-    "ssh_banner",
-    "ftp_banner",
-    "snmp_sysdescr",
-    "sip_user_agent",
-    "tls_cert_subject",
-    "dhcp_vendor_class",
-    "device_title",
-    "stream_path",
-    "banner",
-    "os",
+IDENTIFYING_FIELDS = tuple(
+    f for f in CANONICAL_FIELDS["devices"] if f not in ("id", "hostname", "ip", "date")
 )
 DEVICE_COLUMNS = ("hostname", "ip", "mac", "vendor", "manufacturer", "model")
 
@@ -348,21 +330,6 @@ def _known(graph: Graph, source_ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(s for s in dict.fromkeys(source_ids) if s in graph.sources)
 
 
-def _citation(graph: Graph, source_id: str) -> dict[str, Any]:
-    source = graph.sources[source_id]
-    return {
-        k: v
-        for k, v in {
-            "title": source.title,
-            "url": source.url,
-            "document": source.document,
-            "publisher": source.publisher,
-            "date": source.date,
-        }.items()
-        if v
-    }
-
-
 def describe_step(graph: Graph, step: Mapping[str, Any]) -> str:
     """One evidence step as a sentence."""
     kind = step.get("step")
@@ -416,8 +383,8 @@ def build_report(
     for record, finding in rows:
         decision = determine(graph, finding, record, as_of=day)
         counts[decision.code] += 1
-        for source_id, citation in (finding.get("citations") or {}).items():
-            cited.setdefault(source_id, dict(citation))
+        for source_id, known_citation in (finding.get("citations") or {}).items():
+            cited.setdefault(source_id, dict(known_citation))
         evidence = [
             {
                 "step": step.get("step"),
@@ -441,7 +408,7 @@ def build_report(
     dates = rule_dates(graph)
     for rule in dates:
         for source_id in rule.sources:
-            cited.setdefault(source_id, _citation(graph, source_id))
+            cited.setdefault(source_id, citation(graph, source_id))
     return {
         "title": "NDAA §889 inventory report",
         "inventory": inventory,

@@ -31,7 +31,8 @@ err = Console(stderr=True)
 out = Console()
 
 
-def _parse_map(values: list[str]) -> dict[str, str]:
+def parse_map(values: list[str]) -> dict[str, str]:
+    """``--map FIELD="Column"`` options as a mapping (shared by every command that reads input)."""
     mapping = {}
     for value in values:
         if "=" not in value:
@@ -140,7 +141,7 @@ def screen_command(
             stream = open_records(
                 input_path,
                 kind,
-                mapping=_parse_map(mapping),
+                mapping=parse_map(mapping),
                 encoding=encoding,
                 delimiter=delimiter,
                 batch_size=batch_size,
@@ -303,7 +304,7 @@ def explain_command(
     from whomade.screen.pipeline import Screener
 
     try:
-        stream = open_records(input_path, kind, mapping=_parse_map(mapping), errors=ListErrorSink())
+        stream = open_records(input_path, kind, mapping=parse_map(mapping), errors=ListErrorSink())
         record = None
         for frame in stream:
             hit = frame.filter(pl.col("id") == record_id)

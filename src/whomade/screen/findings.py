@@ -396,25 +396,26 @@ def evidence_chain(graph: Graph, decision: Decision) -> list[dict[str, Any]]:
     return steps
 
 
+def citation(graph: Graph, source_id: str) -> dict[str, Any]:
+    """A source as a finding cites it: title, url or document, publisher, date."""
+    source = graph.sources[source_id]
+    fields = {
+        "title": source.title,
+        "url": source.url,
+        "document": source.document,
+        "publisher": source.publisher,
+        "date": source.date,
+    }
+    return {k: v for k, v in fields.items() if v}
+
+
 def citations(graph: Graph, steps: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every source id the evidence cites, resolved to its citation."""
     out: dict[str, dict[str, Any]] = {}
     for step in steps:
         for source_id in step.get("sources", ()):
-            source = graph.sources.get(source_id)
-            if source is None or source_id in out:
-                continue
-            out[source_id] = {
-                k: v
-                for k, v in {
-                    "title": source.title,
-                    "url": source.url,
-                    "document": source.document,
-                    "publisher": source.publisher,
-                    "date": source.date,
-                }.items()
-                if v
-            }
+            if source_id in graph.sources and source_id not in out:
+                out[source_id] = citation(graph, source_id)
     return out
 
 
