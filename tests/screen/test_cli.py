@@ -134,3 +134,10 @@ def test_explain_prints_the_chain(tmp_path: Path) -> None:
     assert "Entity List" in result.output or "us_entity_list" in result.output
     missing = runner.invoke(app, ["explain", str(DEMO), "--id", "NOPE"])
     assert missing.exit_code == 1
+
+
+def test_workers_give_the_same_findings(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert screen(str(DEMO), "-o", str(one), "--batch-size", "7")[0] == 0
+    assert screen(str(DEMO), "-o", str(two), "--batch-size", "7", "--workers", "2")[0] == 0
+    assert one.read_bytes() == two.read_bytes()

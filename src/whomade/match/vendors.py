@@ -162,6 +162,11 @@ class VendorMatcher:
         self._graph_cache: dict[str, list[tuple[GraphName, NameMatch]]] = {}
         self._list_cache: dict[str, list[tuple[ListName, NameMatch]]] = {}
 
+    @property
+    def list_names(self) -> tuple[ListName, ...]:
+        """The list entry names and aliases this matcher compares suppliers with."""
+        return tuple(self._list_names)
+
     # ------------------------------------------------------------------ candidate scan
     def candidate_mask(self, frame: pl.DataFrame) -> pl.Series:
         """True for every record with a name, parent or website filled in."""
@@ -275,10 +280,16 @@ class VendorMatcher:
         """Graph entities reached through list entries the value matches (linked entries only)."""
         kind, strength = _FIELD_KINDS[field]
         out = []
+        # A list repeats an entry once per address: one signal per list, entity and entry name.
+        seen: set[tuple[str, str, str]] = set()
         for item, match in self.entry_matches(value):
             for entity_id in item.entities:
                 if entity_id not in self.graph.entities:
                     continue  # linked under another graph version
+                repeat = (item.list_id, entity_id, item.entry_name.casefold())
+                if repeat in seen:
+                    continue
+                seen.add(repeat)
                 entity = self.graph.entities[entity_id]
                 out.append(
                     Signal(
@@ -340,13 +351,14 @@ def load_list_names(session: Session) -> list[ListName]:
             )
         ):
             links[key].append(entity_id)
-        entry_names = dict(
-            session.execute(
+        entry_names: dict[str, str] = {
+            key: name
+            for key, name in session.execute(
                 select(ListEntryRow.key, ListEntryRow.name).where(
                     ListEntryRow.version_id == version.id
                 )
-            ).tuples()
-        )
+            )
+        }
         for key, name, kind in session.execute(
             select(ListEntryName.key, ListEntryName.name, ListEntryName.kind).where(
                 ListEntryName.version_id == version.id

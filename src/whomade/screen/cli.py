@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +25,6 @@ from rich.tree import Tree
 
 from whomade.kb.model import CONTEXTS
 
-PARALLEL_FROM_ROWS = 200_000
 err = Console(stderr=True)
 out = Console()
 
@@ -121,7 +119,10 @@ def screen_command(
         False, "--save", help="Also keep records and findings in the database (for list impact)."
     ),
     workers: int = typer.Option(
-        0, "--workers", min=0, help="Worker processes (0: one per core for big inputs)."
+        1,
+        "--workers",
+        min=1,
+        help="Processes for the per-record work (2 uses both cores; more memory).",
     ),
 ) -> None:
     """Screen every record of INPUT and write one finding per record to OUTPUT."""
@@ -244,8 +245,6 @@ def _run(
         transient=False,
     )
     expected = _count_rows(input_path)
-    if workers <= 0:
-        workers = 1 if (expected or 0) < PARALLEL_FROM_ROWS else min(os.cpu_count() or 1, 4)
     frames = (_skip_done(frame, already) for frame in stream) if already else iter(stream)
     if workers > 1 and saver is None and hasattr(writer, "write_lines"):
         from whomade.screen.parallel import screen_in_workers

@@ -186,6 +186,10 @@ def decide(graph: Graph, resolved: list[Resolved]) -> Decision:
         )
         for path in item.paths:
             tier: Verdict = _tier(graph, path) if made_by else "review"
+            if tier == "restricted" and signal.field == "parent":
+                # The record names a listed company as its parent: the record itself is a
+                # subsidiary, reached through that link.
+                tier = "linked"
             if not made_by:
                 reasons.append(_review_reason(signal))
             elif tier == "review" and not _confirmed(path):

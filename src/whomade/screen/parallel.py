@@ -1,7 +1,8 @@
-"""Screening batches in worker processes: the same :class:`Screener`, one per process.
+"""Screening big inputs on every core: the column scan stays in the main process, the per-record
+work on candidate rows (a few percent of a catalog) goes to worker processes.
 
-The main process reads and writes; workers run the column scan, the per-record Python and the
-JSON serialisation, and hand back each batch's findings in input order.
+Workers run the same :meth:`Screener.screen_candidates` as the one-process path; batches come back
+in input order. Only candidate rows cross the process boundary, so the transfer stays small.
 """
 
 from __future__ import annotations
@@ -25,28 +26,35 @@ def _start(kind: str, context: str, today: str) -> None:
     _screener = Screener(kind, context, today=dt.date.fromisoformat(today))  # type: ignore[arg-type]
 
 
-def _screen(frame: pl.DataFrame) -> tuple[BatchResult, list[bytes]]:
+def _screen_candidates(candidates: pl.DataFrame) -> list[dict[str, Any]]:
     assert _screener is not None, "worker not started"
-    result = _screener.screen_frame(frame)
-    return result, result.jsonl_lines(_screener)
+    return _screener.screen_candidates(candidates)
 
 
 def screen_in_workers(
     frames: Iterable[pl.DataFrame], screener: Screener, workers: int
 ) -> Iterator[tuple[pl.DataFrame, BatchResult, list[bytes]]]:
-    """(frame, findings, JSON lines) for every batch, in input order, screened by ``workers``
-    processes (spawned: polars' thread pool does not survive a fork)."""
+    """(frame, findings, JSON lines) for every batch, in input order, the candidate rows screened
+    by ``workers`` processes (spawned: polars' thread pool does not survive a fork)."""
     context = get_context("spawn")
     args: tuple[Any, ...] = (screener.kind, screener.context, screener.today.isoformat())
+    Pending = tuple[pl.DataFrame, BatchResult, list[int], Future[list[dict[str, Any]]] | None]
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start, initargs=args
     ) as pool:
-        pending: deque[tuple[pl.DataFrame, Future[tuple[BatchResult, list[bytes]]]]] = deque()
+        pending: deque[Pending] = deque()
+
+        def finish(item: Pending) -> tuple[pl.DataFrame, BatchResult, list[bytes]]:
+            frame, result, indexes, future = item
+            if future is not None:
+                result.findings = dict(zip(indexes, future.result(), strict=True))
+            return frame, result, result.jsonl_lines(screener)
+
         for frame in frames:
-            pending.append((frame, pool.submit(_screen, frame)))
-            if len(pending) > workers:
-                done_frame, future = pending.popleft()
-                yield (done_frame, *future.result())
+            result, indexes, candidates = screener.split_frame(frame)
+            future = pool.submit(_screen_candidates, candidates) if candidates.height else None
+            pending.append((frame, result, indexes, future))
+            if len(pending) > 2 * workers:
+                yield finish(pending.popleft())
         while pending:
-            done_frame, future = pending.popleft()
-            yield (done_frame, *future.result())
+            yield finish(pending.popleft())

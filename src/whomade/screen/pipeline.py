@@ -122,8 +122,9 @@ class Screener:
             return clear_finding(record_id, self.context, self.today, self.versions, line)
         return self._finding(record, line)
 
-    def screen_frame(self, frame: pl.DataFrame) -> BatchResult:
-        """Findings for a batch; only candidate rows are looked at one by one."""
+    def split_frame(self, frame: pl.DataFrame) -> tuple[BatchResult, list[int], pl.DataFrame]:
+        """The batch's ids and lines, and its candidate rows (with their positions): the column
+        scan, done at once for the whole batch."""
         ids = frame.get_column("id").cast(pl.Utf8).to_list() if "id" in frame.columns else []
         lines = (
             frame.get_column("_line").to_list()
@@ -132,17 +133,28 @@ class Screener:
         )
         if not ids:
             ids = [f"row-{line}" for line in lines]
-        result = BatchResult(ids=ids, lines=lines)
         mask = self.matcher.candidate_mask(frame)
-        candidates = frame.filter(mask)
+        return BatchResult(ids=ids, lines=lines), mask.arg_true().to_list(), frame.filter(mask)
+
+    def screen_candidates(self, candidates: pl.DataFrame) -> list[dict[str, Any]]:
+        """Findings of candidate rows, one by one (the per-record part of a batch)."""
+        findings = []
+        for record in candidates.iter_rows(named=True):
+            line = record.get("_line")
+            clean = {
+                k: (v if isinstance(v, str) else ("" if v is None else str(v)))
+                for k, v in record.items()
+                if k != "_line"
+            }
+            findings.append(self._finding(clean, line))
+        return findings
+
+    def screen_frame(self, frame: pl.DataFrame) -> BatchResult:
+        """Findings for a batch; only candidate rows are looked at one by one."""
+        result, indexes, candidates = self.split_frame(frame)
         if candidates.height:
-            indexes = mask.arg_true().to_list()
-            for index, record in zip(indexes, candidates.iter_rows(named=True), strict=True):
-                clean = {
-                    k: (v if isinstance(v, str) else ("" if v is None else str(v)))
-                    for k, v in record.items()
-                }
-                result.findings[index] = self._finding(clean, lines[index])
+            found = self.screen_candidates(candidates)
+            result.findings = dict(zip(indexes, found, strict=True))
         return result
 
     def clear(self, record_id: str, line: int | None = None) -> dict[str, Any]:
