@@ -165,6 +165,21 @@ class AliasHit:
 class ModelRule:
     identifier: Identifier
     regex: re.Pattern[str]
+    prefixes: tuple[str, ...] | None
+    """Upper-case literal starts of every match; None when a match may start anyhow."""
+
+    @classmethod
+    def of(cls, identifier: Identifier) -> ModelRule:
+        pattern = identifier.pattern or ""
+        try:
+            starts = _leading_literals(list(sre_parse.parse(pattern)))
+        except re.error:
+            starts = {""}
+        prefixes = None if "" in starts else tuple(sorted(p.upper() for p in starts))
+        return cls(identifier, re.compile(pattern, re.IGNORECASE), prefixes)
+
+    def may_match(self, candidate: str) -> bool:
+        return self.prefixes is None or candidate.startswith(self.prefixes)
 
 
 def _leading_literals(items: list[tuple[object, object]], limit: int = 64) -> set[str]:
@@ -269,10 +284,14 @@ class CatalogMatcher:
             self._automaton.add_word(key, (key, hits))
         self._automaton.make_automaton()
         self._model_rules = [
-            ModelRule(i, re.compile(i.pattern, re.IGNORECASE))
-            for i in graph.identifiers
-            if i.kind == "model_pattern" and i.pattern
+            ModelRule.of(i) for i in graph.identifiers if i.kind == "model_pattern" and i.pattern
         ]
+        # Rules by the first character their matches can start with ("" = any), so a token is
+        # tried only against the grammars it could belong to.
+        self._rules_by_start: dict[str, list[ModelRule]] = {}
+        for rule in self._model_rules:
+            for start in {p[0] for p in rule.prefixes} if rule.prefixes else {""}:
+                self._rules_by_start.setdefault(start, []).append(rule)
         self._grantees = {
             i.value.upper(): i for i in graph.identifiers if i.kind == "fcc_grantee" and i.value
         }
@@ -563,11 +582,12 @@ class CatalogMatcher:
             for word, entity in (named or {}).items():
                 if " " not in candidate:
                     tries.append((field, f"{word} {candidate}", span, entity))
+        anywhere = self._rules_by_start.get("", [])
         for field, candidate, span, brand_entity in tries:
-            for rule in self._model_rules:
+            for rule in self._rules_by_start.get(candidate[:1], []) + anywhere:
                 if brand_entity is not None and rule.identifier.entity != brand_entity:
                     continue
-                if not rule.regex.match(candidate):
+                if not rule.may_match(candidate) or not rule.regex.match(candidate):
                     continue
                 ident = rule.identifier
                 if (ident.id, candidate) in seen:

@@ -354,12 +354,12 @@ def evidence_chain(graph: Graph, decision: Decision) -> list[dict[str, Any]]:
     """signal → relation links → listings, each with its sources and confidence."""
     steps: list[dict[str, Any]] = []
     seen: set[str] = set()
+    shown: set[int] = set()
     for item, path in decision.chosen:
-        signal_step = item.signal.to_evidence()
-        signal_step["resolved_at"] = item.on.isoformat()
-        key = repr(sorted(signal_step.items(), key=lambda kv: kv[0]))
-        if key not in seen:
-            seen.add(key)
+        if id(item) not in shown:
+            shown.add(id(item))
+            signal_step = item.signal.to_evidence()
+            signal_step["resolved_at"] = item.on.isoformat()
             steps.append(signal_step)
         for link in path.links:
             rel = link.relation
@@ -400,8 +400,9 @@ def evidence_chain(graph: Graph, decision: Decision) -> list[dict[str, Any]]:
     return steps
 
 
+@lru_cache(maxsize=8192)
 def citation(graph: Graph, source_id: str) -> dict[str, Any]:
-    """A source as a finding cites it: title, url or document, publisher, date."""
+    """A source as a finding cites it: title, url or document, publisher, date (read-only)."""
     source = graph.sources[source_id]
     fields = {
         "title": source.title,
