@@ -125,3 +125,18 @@ def test_every_entity_resolves_at_three_dates(graph: Graph) -> None:
                 assert path.listings
                 assert all(link.relation.valid_at(day) for link in path.links)
                 assert all(link.relation.status != "alleged" for link in path.links)
+
+
+def test_resolve_command_shows_lorex_at_two_dates() -> None:
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from whomade.cli import app
+
+    runner = CliRunner()
+    owned = runner.invoke(app, ["kb", "resolve", "lorex", "--on", "2020-06-01", "--json"])
+    assert owned.exit_code == 0, owned.output
+    assert _json.loads(owned.output)[0]["families"] == ["dahua"]
+    later = runner.invoke(app, ["kb", "resolve", "Lorex", "--on", "2024-06-01", "--json"])
+    assert _json.loads(later.output)[0]["paths"] == []

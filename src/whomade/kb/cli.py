@@ -315,6 +315,115 @@ def show(
     print_views(_out(), views)
 
 
+# ---- resolve --------------------------------------------------------------------------------
+
+
+def _path_view(graph: Graph, path: Any) -> dict[str, Any]:
+    return {
+        "entities": list(path.entities),
+        "confidence": path.confidence,
+        "status": path.status,
+        "links": [
+            {
+                "from": link.source,
+                "to": link.target,
+                "relation": link.relation.id,
+                "subject": link.relation.subject,
+                "predicate": link.relation.predicate,
+                "object": link.relation.object,
+                "read_backwards": link.reversed,
+                "valid_from": link.relation.valid_from,
+                "valid_to": link.relation.valid_to,
+                "confidence": link.relation.confidence,
+                "status": link.relation.status,
+                "sources": link.relation.cited(),
+            }
+            for link in path.links
+        ],
+        "listings": [
+            {
+                "entity": listing.entity,
+                "list": listing.list,
+                "since": listing.added,
+                "notice": listing.notice,
+                "sources": listing.cited(),
+            }
+            for listing in path.listings
+        ],
+    }
+
+
+@app.command()
+def resolve(
+    name: str = typer.Argument(..., help="Any id or name of the entity, in any script."),
+    on: str = typer.Option(
+        "", "--on", help="The product's date (YYYY-MM-DD): relations valid then. Default: today."
+    ),
+    listed_on: str = typer.Option("", "--listed-on", help="Judge list membership on this day."),
+    include_alleged: bool = typer.Option(False, "--include-alleged", help="Show allegations too."),
+    data: Path | None = DATA_OPTION,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Every path from an entity to every listed entity at a date, link by link with sources."""
+    import datetime as dt
+
+    from rich.tree import Tree
+
+    from whomade.kb.resolve import families
+    from whomade.kb.resolve import resolve as resolve_paths
+
+    graph = _graph_or_exit(data)
+    matches = graph.find(name)
+    if not matches:
+        _err().print(Text(f"No entity named {name!r} (try `whomade kb show`).", style="bold red"))
+        raise typer.Exit(1)
+    try:
+        day = dt.date.fromisoformat(on) if on else dt.date.today()
+        listed_day = dt.date.fromisoformat(listed_on) if listed_on else dt.date.today()
+    except ValueError as exc:
+        raise typer.BadParameter(f"expected YYYY-MM-DD: {exc}") from exc
+    views: list[dict[str, Any]] = []
+    for entity in matches:
+        paths = resolve_paths(graph, entity.id, day, listed_day, include_alleged=include_alleged)
+        views.append(
+            {
+                "entity": entity.id,
+                "on": day.isoformat(),
+                "listed_on": listed_day.isoformat(),
+                "families": families(graph, paths),
+                "paths": [_path_view(graph, p) for p in paths],
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(views, ensure_ascii=False, indent=2))
+        return
+    console = _out()
+    for view in views:
+        entity = graph.entities[view["entity"]]
+        tree = Tree(
+            f"[bold]{entity.display_name}[/bold] ({entity.id}) on {view['on']}: "
+            + (", ".join(view["families"]) or "no path to a listed entity")
+        )
+        for path in view["paths"]:
+            node = tree.add(
+                " → ".join(path["entities"])
+                + f"  [dim]({path['confidence']}, {path['status']})[/dim]"
+            )
+            for link in path["links"]:
+                window = f"{link['valid_from'] or '…'} to {link['valid_to'] or 'open'}"
+                node.add(
+                    f"{link['subject']} —{link['predicate']}→ {link['object']} ({window}; "
+                    f"{link['confidence']}, {link['status']}) "
+                    f"[dim]{', '.join(link['sources'])}[/dim]"
+                )
+            for listing in path["listings"]:
+                node.add(
+                    f"[red]{listing['entity']} on {listing['list']}[/red] since {listing['since']}"
+                    f" [dim]{', '.join(listing['sources'])}[/dim]"
+                )
+        console.print(tree)
+
+
 # ---- export ---------------------------------------------------------------------------------
 
 
