@@ -67,6 +67,17 @@ def slow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     yield from start_api(db, ApiSettings(rate_per_second=0.5, burst=3))
 
 
+KEY_CACHE_SECONDS = 0.5
+
+
+@pytest.fixture(scope="session")
+def short_cache_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    """Keys are trusted for only half a second: revocation is seen that fast."""
+    db = tmp_path_factory.mktemp("api-cache") / "api.sqlite"
+    settings = ApiSettings(rate_per_second=1000, burst=1000, key_cache_seconds=KEY_CACHE_SECONDS)
+    yield from start_api(db, settings)
+
+
 @pytest.fixture
 def client(api: LiveApi) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api.url, timeout=30) as http:

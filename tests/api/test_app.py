@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.api.conftest import LiveApi, bearer
+from tests.api.conftest import KEY_CACHE_SECONDS, LiveApi, bearer
 from whomade.api.app import MAX_BATCH_RECORDS, MAX_FIELD_CHARS
-from whomade.api.store import revoke_key
+from whomade.api.store import create_key, revoke_key
 from whomade.db import connect
 
 HIKVISION = {"id": "h1", "title": "Hikvision DS-2CD2143G2-I 4MP dome camera", "brand": "Hikvision"}
@@ -129,11 +131,28 @@ def test_rate_limit_is_429_with_retry_after(slow_api: LiveApi) -> None:
         assert int(response.headers["Retry-After"]) >= 1
 
 
-def test_revoked_key_stops_working(slow_api: LiveApi) -> None:
-    with httpx.Client(base_url=slow_api.url) as http:
-        assert http.get("/v1/version", headers=bearer(slow_api.keys["admin"])).status_code == 200
-        revoke_key(connect(slow_api.db), "test-admin")
-        _is_problem(http.get("/v1/version", headers=bearer(slow_api.keys["admin"])), 401)
+def test_revoked_key_stops_working_within_the_key_cache_window(
+    short_cache_api: LiveApi,
+) -> None:
+    key = bearer(short_cache_api.keys["admin"])
+    with httpx.Client(base_url=short_cache_api.url) as http:
+        assert http.get("/v1/version", headers=key).status_code == 200  # now remembered
+        revoke_key(connect(short_cache_api.db), "test-admin")
+        revoked_at = time.monotonic()
+        while http.get("/v1/version", headers=key).status_code == 200:
+            assert time.monotonic() - revoked_at < KEY_CACHE_SECONDS + 0.5, "still accepted"
+            time.sleep(0.05)
+        _is_problem(http.get("/v1/version", headers=key), 401)
+
+
+def test_new_key_works_at_once_and_unknown_keys_are_not_remembered(
+    short_cache_api: LiveApi,
+) -> None:
+    with httpx.Client(base_url=short_cache_api.url) as http:
+        fresh = create_key(connect(short_cache_api.db), "fresh", "read")
+        assert http.get("/v1/version", headers=bearer(fresh)).status_code == 200
+        for _ in range(2):
+            _is_problem(http.get("/v1/version", headers=bearer(fresh + "x")), 401)
 
 
 def test_entity_search_and_detail(client: httpx.Client, api: LiveApi) -> None:
@@ -166,3 +185,18 @@ def test_access_log_names_the_key_not_the_key(
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "whomade.api.access"]
     assert any(line["key"] == "test-read" and line["status"] == 200 for line in lines)
     assert api.keys["read"] not in caplog.text
+
+
+def test_chunked_body_over_limit_is_413_while_read(client: httpx.Client, api: LiveApi) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the server counts bytes as it reads them
+        yield b'{"record": {"pad": "'
+        for _ in range(120):
+            yield b"x" * 10_000
+        yield b'"}}'
+
+    response = client.post(
+        "/v1/screen",
+        content=chunks(),
+        headers={**bearer(api.keys["screen"]), "content-type": "application/json"},
+    )
+    _is_problem(response, 413)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from whomade.api.app import create_app
-from whomade.api.keys import KEY_PREFIX, RateLimiter, hash_key
+from whomade.api.keys import KEY_PREFIX, KeyCache, RateLimiter, hash_key
 from whomade.api.store import ApiKeyError, check_key, create_key, list_keys, revoke_key
 from whomade.cli import app as cli
 from whomade.db import connect
@@ -24,6 +24,28 @@ def test_token_bucket_refills_at_its_rate() -> None:
     assert limiter.take("b") == 0.0  # buckets are per key
     now[0] = 0.5
     assert limiter.take("a") == 0.0
+
+
+def test_key_cache_forgets_a_key_after_its_ttl() -> None:
+    now = [0.0]
+    cache: KeyCache[str] = KeyCache(ttl=5.0, clock=lambda: now[0])
+    assert cache.get("h") is None
+    cache.put("h", "info")
+    now[0] = 4.9
+    assert cache.get("h") == "info"
+    now[0] = 5.0  # a revoked key is seen by the next request after the window
+    assert cache.get("h") is None
+    never: KeyCache[str] = KeyCache(ttl=0, clock=lambda: now[0])
+    never.put("h", "info")
+    assert never.get("h") is None
+
+
+def test_key_cache_stays_bounded() -> None:
+    cache: KeyCache[int] = KeyCache(ttl=60, max_keys=3)
+    for index in range(10):
+        cache.put(str(index), index)
+    assert cache.get("9") == 9
+    assert len(cache._entries) <= 3
 
 
 def test_store_keeps_only_the_hash(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
+from whomade.api.keys import KEY_CACHE_SECONDS
+
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 
 
@@ -51,7 +53,7 @@ def list_(ctx: typer.Context) -> None:
 def revoke(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The key's name.")]
 ) -> None:
-    """Revoke a key; it stops working at once."""
+    """Revoke a key; running servers refuse it within their --key-cache-seconds (5 s)."""
     from whomade.api.store import ApiKeyError, revoke_key
 
     try:
@@ -76,6 +78,13 @@ def serve(
         str | None,
         typer.Option(help="Where uploaded job files are kept (default: beside the database)."),
     ] = None,
+    key_cache_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Trust a verified key this long without a database read; a revoked key keeps "
+            "working at most this long. 0 checks the database on every request."
+        ),
+    ] = KEY_CACHE_SECONDS,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs)."""
     import copy
@@ -94,6 +103,7 @@ def serve(
     os.environ["WHOMADE_API_MAX_UPLOAD"] = str(int(max_upload_mb * 1_000_000))
     if jobs_dir:
         os.environ["WHOMADE_API_JOBS_DIR"] = jobs_dir
+    os.environ["WHOMADE_API_KEY_CACHE"] = str(key_cache_seconds)
     # Passed to uvicorn so every worker process logs the JSON access lines to stderr.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["formatters"]["json_lines"] = {"format": "%(message)s"}

@@ -12,11 +12,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 Scope = Literal["screen", "read", "admin"]
 SCOPES: tuple[Scope, ...] = ("screen", "read", "admin")
 KEY_PREFIX = "wm_"
+#: How long a verified key is trusted without asking the database again; a revoked key stops
+#: working within this many seconds in every worker process.
+KEY_CACHE_SECONDS = 5.0
+
+Info = TypeVar("Info")
 
 #: Which key scopes may call each kind of endpoint.
 SCREEN_SCOPES: frozenset[str] = frozenset({"screen", "admin"})
@@ -69,3 +74,36 @@ class RateLimiter:
                 bucket.tokens -= 1.0
                 return 0.0
             return (1.0 - bucket.tokens) / self.rate if self.rate > 0 else math.inf
+
+
+@dataclass
+class KeyCache(Generic[Info]):
+    """Verified keys remembered by hash for ``ttl`` seconds, so a request costs no database read.
+
+    Only live keys are remembered: an unknown or revoked key is looked up again every time (a
+    key created a moment ago works at once), and a revocation is seen within ``ttl`` seconds,
+    when the remembered entry expires. ``ttl`` of 0 asks the database on every request.
+    """
+
+    ttl: float = KEY_CACHE_SECONDS
+    max_keys: int = 10_000
+    clock: Callable[[], float] = time.monotonic
+    _entries: dict[str, tuple[Info, float]] = field(default_factory=dict)
+
+    def get(self, key_hash: str) -> Info | None:
+        """The remembered key for ``key_hash`` if it was verified less than ``ttl`` ago."""
+        entry = self._entries.get(key_hash)
+        if entry is None:
+            return None
+        if self.clock() >= entry[1]:
+            self._entries.pop(key_hash, None)
+            return None
+        return entry[0]
+
+    def put(self, key_hash: str, info: Info) -> None:
+        """Remember a key the database has just confirmed live."""
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_keys:
+            self._entries.clear()  # keys are few; a flood of distinct live keys only costs lookups
+        self._entries[key_hash] = (info, self.clock() + self.ttl)

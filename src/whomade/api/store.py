@@ -86,7 +86,8 @@ def list_keys(engine: Engine) -> list[KeyInfo]:
 
 
 def revoke_key(engine: Engine, name: str) -> None:
-    """Revoke the key named ``name``; it stops working at once."""
+    """Revoke the key named ``name``: a running API refuses it within its key cache window
+    (``ApiSettings.key_cache_seconds``, 5 s by default), new servers at once."""
     with Session(engine) as session, session.begin():
         row = session.scalar(select(ApiKey).where(ApiKey.name == name))
         if row is None:
