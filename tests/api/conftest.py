@@ -86,3 +86,11 @@ def client(api: LiveApi) -> Iterator[httpx.Client]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="session")
+def hasty_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    """Requests time out after a millisecond: every real screening is too slow for it."""
+    db = tmp_path_factory.mktemp("api-hasty") / "api.sqlite"
+    settings = ApiSettings(rate_per_second=1000, burst=1000, request_timeout_seconds=0.001)
+    yield from start_api(db, settings)

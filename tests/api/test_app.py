@@ -180,9 +180,20 @@ def test_openapi_is_served(client: httpx.Client) -> None:
 def test_access_log_names_the_key_not_the_key(
     client: httpx.Client, api: LiveApi, caplog: pytest.LogCaptureFixture
 ) -> None:
+    def logged() -> list[dict[str, object]]:
+        return [
+            json.loads(r.getMessage()) for r in caplog.records if r.name == "whomade.api.access"
+        ]
+
     with caplog.at_level(logging.INFO, logger="whomade.api.access"):
         client.get("/v1/version", headers=bearer(api.keys["read"]))
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "whomade.api.access"]
+        # The line is written after the response is sent, in the server's thread: wait for it.
+        deadline = time.monotonic() + 5
+        while not any(line["key"] == "test-read" for line in logged()):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+    lines = logged()
     assert any(line["key"] == "test-read" and line["status"] == 200 for line in lines)
     assert api.keys["read"] not in caplog.text
 

@@ -6,6 +6,7 @@ one is at fault, the field; no stack trace ever reaches a client.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 import json
@@ -93,6 +94,8 @@ class ApiSettings:
     key_cache_seconds: float = KEY_CACHE_SECONDS
     """How long a verified key is trusted without a database read: the longest a revoked key
     keeps working. 0 reads the database on every request."""
+    request_timeout_seconds: float = 30.0
+    """A request still unanswered after this long gets a 503 problem (uploads excepted)."""
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -106,6 +109,9 @@ class ApiSettings:
                 os.environ.get("WHOMADE_API_MAX_UPLOAD", default.max_upload_bytes)
             ),
             jobs_dir=os.environ.get("WHOMADE_API_JOBS_DIR") or None,
+            request_timeout_seconds=float(
+                os.environ.get("WHOMADE_API_TIMEOUT", default.request_timeout_seconds)
+            ),
             key_cache_seconds=float(
                 os.environ.get("WHOMADE_API_KEY_CACHE", default.key_cache_seconds)
             ),
@@ -339,6 +345,33 @@ def _counted(receive: Receive, limit: int, detail: str) -> Receive:
         return message
 
     return counting
+
+
+class RequestTimeout:
+    """Answer 503 when a request takes longer than the configured time, instead of letting a
+    client wait forever (the work in a worker thread may still finish; its answer is dropped)."""
+
+    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.settings.request_timeout_seconds
+        if scope["type"] != "http" or limit <= 0 or scope["path"].rstrip("/") == UPLOAD_PATH:
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await asyncio.wait_for(self.app(scope, receive, sending), timeout=limit)
+        except TimeoutError:
+            if not started:
+                slow = ApiProblem(503, "Timed out", f"the request took longer than {limit:g} s")
+                await problem_response(slow)(scope, receive, send)
 
 
 class AccessLog:
@@ -832,6 +865,7 @@ def create_app(
         except ListImportError as exc:
             raise ApiProblem(404, "Not found", str(exc)) from None
 
+    app.add_middleware(RequestTimeout, settings=settings)
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(AccessLog)  # outermost: logs the 413s too
     return app

@@ -85,6 +85,9 @@ def serve(
             "working at most this long. 0 checks the database on every request."
         ),
     ] = KEY_CACHE_SECONDS,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds before an unanswered request gets a 503 (0: never).")
+    ] = 30.0,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs)."""
     import copy
@@ -104,6 +107,7 @@ def serve(
     if jobs_dir:
         os.environ["WHOMADE_API_JOBS_DIR"] = jobs_dir
     os.environ["WHOMADE_API_KEY_CACHE"] = str(key_cache_seconds)
+    os.environ["WHOMADE_API_TIMEOUT"] = str(timeout)
     # Passed to uvicorn so every worker process logs the JSON access lines to stderr.
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["formatters"]["json_lines"] = {"format": "%(message)s"}
