@@ -9,19 +9,19 @@ from typing import Any
 
 import typer
 
-from whomade.screen.cli import parse_map
+from whomade.screen.cli import db_location, parse_map
 
 app = typer.Typer(no_args_is_help=True)
 
 
 def screen_inventory(
-    path: Path, mapping: dict[str, str], today: dt.date
+    path: Path, mapping: dict[str, str], today: dt.date, db_path: str | None = None
 ) -> tuple[list[tuple[dict[str, str], dict[str, Any]]], list[str]]:
     """Every device of the inventory with its federal-context finding, and the rows not read."""
     from whomade.inputs import ListErrorSink, open_records
     from whomade.screen.pipeline import Screener
 
-    screener = Screener("devices", "federal", today=today)
+    screener = Screener("devices", "federal", today=today, db_path=db_path)
     sink = ListErrorSink()
     rows: list[tuple[dict[str, str], dict[str, Any]]] = []
     for frame in open_records(path, "devices", mapping=mapping, errors=sink):
@@ -37,6 +37,7 @@ def screen_inventory(
 
 @app.command("section889")
 def section889_command(
+    ctx: typer.Context,
     inventory: Path = typer.Argument(
         ..., metavar="INVENTORY", help="Device inventory: CSV/TSV, JSONL, JSON, XLSX or nmap XML."
     ),
@@ -60,7 +61,7 @@ def section889_command(
     except ValueError as exc:
         raise typer.BadParameter(f"--as-of {as_of!r}: expected YYYY-MM-DD") from exc
     try:
-        rows, row_errors = screen_inventory(inventory, parse_map(mapping), today)
+        rows, row_errors = screen_inventory(inventory, parse_map(mapping), today, db_location(ctx))
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -59,6 +59,15 @@ def _count_rows(path: Path) -> int | None:
     return None
 
 
+def db_location(ctx: typer.Context) -> str:
+    """The database this command uses (``--db``, ``$WHOMADE_DB`` or the default): its imported
+    official lists add to the graph's listings when it exists."""
+    from whomade.cli import state
+    from whomade.config import resolve_db_path
+
+    return resolve_db_path(state(ctx).db)
+
+
 def _parse_day(value: str | None) -> dt.date | None:
     if not value:
         return None
@@ -137,7 +146,12 @@ def screen_command(
     errors_file = errors_path or output.with_name(output.name + ".errors.jsonl")
     try:
         already = done_ids(output) if resume else set()
-        screener = Screener(kind, context, today=_parse_day(as_of))  # type: ignore[arg-type,unused-ignore]
+        screener = Screener(
+            kind,
+            context,
+            today=_parse_day(as_of),
+            db_path=db_location(ctx),
+        )
         with JsonlErrorSink(errors_file) as sink:
             stream = open_records(
                 input_path,
@@ -288,6 +302,7 @@ def _run(
 
 
 def explain_command(
+    ctx: typer.Context,
     input_path: Path = typer.Argument(..., metavar="INPUT"),
     record_id: str = typer.Option(..., "--id", help="The record to explain."),
     kind: str = typer.Option("catalog", "--kind"),
@@ -316,7 +331,12 @@ def explain_command(
     if record is None:
         err.print(f"[red]error:[/red] no record with id {record_id!r} in {input_path}")
         raise typer.Exit(1)
-    screener = Screener(kind, context, today=_parse_day(as_of))  # type: ignore[arg-type]
+    screener = Screener(
+        kind,
+        context,  # type: ignore[arg-type]
+        today=_parse_day(as_of),
+        db_path=db_location(ctx),
+    )
     clean = {k: v if isinstance(v, str) else "" for k, v in record.items() if k != "_line"}
     finding = screener.screen_record(clean, record.get("_line"))
     if json_out:

@@ -410,6 +410,7 @@ def citation(graph: Graph, source_id: str) -> dict[str, Any]:
         "document": source.document,
         "publisher": source.publisher,
         "date": source.date,
+        "locator": source.locator,
     }
     return {k: v for k, v in fields.items() if v}
 

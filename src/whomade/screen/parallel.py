@@ -21,9 +21,14 @@ from whomade.screen.pipeline import BatchResult, Screener
 _screener: Screener | None = None
 
 
-def _start(kind: str, context: str, today: str) -> None:
+def _start(kind: str, context: str, today: str, db_path: str | None) -> None:
     global _screener
-    _screener = Screener(kind, context, today=dt.date.fromisoformat(today))  # type: ignore[arg-type]
+    _screener = Screener(
+        kind,
+        context,  # type: ignore[arg-type]
+        today=dt.date.fromisoformat(today),
+        db_path=db_path,
+    )
 
 
 def _screen_candidates(candidates: pl.DataFrame) -> list[dict[str, Any]]:
@@ -37,7 +42,12 @@ def screen_in_workers(
     """(frame, findings, JSON lines) for every batch, in input order, the candidate rows screened
     by ``workers`` processes (spawned: polars' thread pool does not survive a fork)."""
     context = get_context("spawn")
-    args: tuple[Any, ...] = (screener.kind, screener.context, screener.today.isoformat())
+    args: tuple[Any, ...] = (
+        screener.kind,
+        screener.context,
+        screener.today.isoformat(),
+        screener.db_path,
+    )
     Pending = tuple[pl.DataFrame, BatchResult, list[int], Future[list[dict[str, Any]]] | None]
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start, initargs=args

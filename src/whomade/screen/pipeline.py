@@ -33,8 +33,8 @@ class Matcher(Protocol):
     def signals(self, record: Mapping[str, str]) -> list[Signal]: ...
 
 
-def matcher_for(kind: str, graph: Graph) -> Matcher:
-    """The signal extractors for a record kind."""
+def matcher_for(kind: str, graph: Graph, db_path: str | None = None) -> Matcher:
+    """The signal extractors for a record kind (vendors also read imported list entries)."""
     if kind == "catalog":
         from whomade.match.catalog import catalog_matcher
 
@@ -46,7 +46,7 @@ def matcher_for(kind: str, graph: Graph) -> Matcher:
     if kind == "vendors":
         from whomade.match.vendors import vendor_matcher
 
-        return vendor_matcher(graph)
+        return vendor_matcher(graph, db_path)
     raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
@@ -88,15 +88,24 @@ class Screener:
         graph: Graph | None = None,
         today: dt.date | None = None,
         list_versions: dict[str, str] | None = None,
+        db_path: str | None = None,
     ) -> None:
+        """``db_path``: a database whose imported official lists add listings (their current
+        versions' entries linked to graph entities); none, or no file yet, means the graph only."""
         if context not in CONTEXTS:
             raise ValueError(f"unknown context {context!r}; expected one of {', '.join(CONTEXTS)}")
+        from whomade.sources.screening import graph_with_imported_lists
+
         self.kind = kind
         self.context: Context = context
-        self.graph = graph or load_graph()
+        self.graph, imported, _counts = graph_with_imported_lists(graph or load_graph(), db_path)
         self.today = today or dt.date.today()
-        self.matcher = matcher_for(kind, self.graph)
-        self.versions: dict[str, Any] = {"graph": self.graph.version, "lists": list_versions or {}}
+        self.db_path = db_path
+        self.matcher = matcher_for(kind, self.graph, db_path)
+        self.versions: dict[str, Any] = {
+            "graph": self.graph.version,
+            "lists": {**imported, **(list_versions or {})},
+        }
         self._clear_template: tuple[bytes, bytes] | None = None
 
     def _finding(self, record: Mapping[str, str], line: int | None) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def _print_links(summary: Any) -> None:
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    list_id: str = typer.Argument(..., metavar="LIST", help="csl, sdn, cons, dpl, fcc, uflpa"),
+    list_id: str = typer.Argument(..., metavar="LIST", help="csl, sdn, cons, dpl, el, fcc, uflpa"),
     file: Path = typer.Argument(..., help="The official file (or an OFAC CSV folder)."),
     fmt: str | None = typer.Option(None, "--format", help="Override format detection."),
     source_url: str | None = typer.Option(None, help="Where the file was downloaded from."),
@@ -65,6 +65,9 @@ def import_command(
         False, help="Keep the whole rows of a damaged file (stored as partial, never current)."
     ),
     link: bool = typer.Option(True, help="Link entries to knowledge-graph entities."),
+    note: list[str] = typer.Option(
+        [], "--note", help="A note kept with the version (e.g. 'a sample, not a full release')."
+    ),
 ) -> None:
     """Import a list file as a new version (nothing is added if it was imported before)."""
     from whomade.sources.errors import ListImportError
@@ -81,12 +84,13 @@ def import_command(
             source_url=source_url,
             published_on=_date(published, "--published"),
             allow_partial=allow_partial,
+            notes=tuple(note),
         )
     except ListImportError as exc:
         raise _fail(f"{exc}\nnothing was imported; the previous version stays in use") from None
     out.print(result.message, highlight=False)
-    for note in result.notes:
-        out.print(f"  note: {note}", highlight=False)
+    for line in result.notes:
+        out.print(f"  note: {line}", highlight=False)
     if link and result.status != "unchanged":
         _print_links(link_version(engine, result.version.id))
 
@@ -108,7 +112,7 @@ def update_command(
     from whomade.sources.lists import LISTS
     from whomade.sources.update import update_list
 
-    targets = list_ids or list(LISTS)
+    targets = list_ids or [list_id for list_id, spec in LISTS.items() if spec.downloads]
     if url and len(targets) != 1:
         raise _fail("--url needs exactly one LIST")
     engine = _engine(ctx)

@@ -24,6 +24,7 @@ from whomade.sources.diff import DiffItem
 from whomade.sources.errors import ListImportError
 from whomade.sources.names import matching_form
 from whomade.sources.query import VersionDiff, current_versions, diff_stored
+from whomade.sources.screening import engine_location
 
 
 @dataclass
@@ -195,7 +196,8 @@ def latest_scopes(engine: Engine, list_ids: list[str] | None = None) -> list[Imp
 
 class ScreenStoreSource:
     """The screening store's saved findings (latest run per record) and a re-screen with the
-    current graph through ``whomade.screen.pipeline.Screener``, per saved kind and context."""
+    current graph and the current imported list versions of the same database, through
+    ``whomade.screen.pipeline.Screener``, per saved kind and context."""
 
     def __init__(self, engine: Engine, stored: Callable[[Engine], Iterable[Mapping[str, Any]]]):
         self.engine = engine
@@ -228,7 +230,11 @@ class ScreenStoreSource:
         for record_id, record in records.items():
             kind, context = self._meta.get(record_id, ("catalog", "marketplace"))
             if (kind, context) not in screeners:
-                screeners[(kind, context)] = Screener(kind, context)  # type: ignore[arg-type]
+                screeners[(kind, context)] = Screener(
+                    kind,
+                    context,  # type: ignore[arg-type]
+                    db_path=engine_location(self.engine),
+                )
             out[record_id] = screeners[(kind, context)].screen_record(record)
         return out
 

@@ -123,8 +123,12 @@ def import_path(
     source_url: str | None = None,
     published_on: dt.date | None = None,
     allow_partial: bool = False,
+    notes: tuple[str, ...] = (),
 ) -> ImportResult:
-    """Import a local file (or OFAC CSV folder) as a new version of ``list_id``."""
+    """Import a local file (or OFAC CSV folder) as a new version of ``list_id``.
+
+    ``notes`` are kept in the version record (e.g. that the file is a sample of the official one).
+    """
     fmt, files = load_files(list_id, path, fmt)
     url = source_url or path.resolve().as_uri()
     return import_files(
@@ -135,6 +139,7 @@ def import_path(
         source_url=url,
         published_on=published_on,
         allow_partial=allow_partial,
+        notes=notes,
     )
 
 
@@ -148,6 +153,7 @@ def import_files(
     retrieved_at: dt.datetime | None = None,
     published_on: dt.date | None = None,
     allow_partial: bool = False,
+    notes: tuple[str, ...] = (),
 ) -> ImportResult:
     """Parse ``files`` and store them as a new version of ``list_id`` (one transaction)."""
     list_id = lists.spec(list_id).id
@@ -173,6 +179,7 @@ def import_files(
         source_url=source_url,
         retrieved_at=retrieved_at,
         published_on=published_on,
+        notes=notes,
     )
 
 
@@ -186,15 +193,16 @@ def store_parsed(
     source_url: str,
     retrieved_at: dt.datetime | None = None,
     published_on: dt.date | None = None,
+    notes: tuple[str, ...] = (),
 ) -> ImportResult:
     """Write a parsed version, its entries and names in one transaction."""
     now = dt.datetime.now(dt.UTC)
     contents = [e.content() for e in parsed.entries]
     hashes = [content_digest(c) for c in contents]
     digest = entries_digest(parsed.entries, hashes)
-    notes = [*parsed.notes]
+    all_notes = [*notes, *parsed.notes]
     if parsed.partial:
-        notes.insert(0, f"PARTIAL: {parsed.partial}")
+        all_notes.insert(0, f"PARTIAL: {parsed.partial}")
     with Session(engine) as session, session.begin():
         current = current_version(session, list_id)
         if current is not None and parsed.partial is None and current.entries_digest == digest:
@@ -224,7 +232,7 @@ def store_parsed(
             complete=parsed.partial is None,
             uncompared=list(parsed.uncompared),
             entries_digest=digest,
-            notes=notes,
+            notes=all_notes,
             imported_at=now,
         )
         session.add(version)
@@ -238,7 +246,7 @@ def store_parsed(
             f"imported only the whole rows ({len(parsed.entries)}) as {info.label}, marked "
             f"partial and not used as the current version: {parsed.partial}"
         )
-    return ImportResult(status, info, message, notes=notes)
+    return ImportResult(status, info, message, notes=all_notes)
 
 
 def _insert_entries(

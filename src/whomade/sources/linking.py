@@ -36,6 +36,9 @@ SCORE_NAME = 1.0
 SCORE_ALIAS = 0.97
 SCORE_VARIANT = 0.93
 
+SAME_NAME_TEXT = "the list "
+"""How the explanation of a same-name (rule 1) link begins; :func:`is_same_name_link` reads it."""
+
 _WORDS = re.compile(r"[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -124,7 +127,7 @@ class GraphLinker:
                             hit.name,
                             name,
                             score,
-                            f"the list {how} is the graph name '{hit.name}' once case, "
+                            f"{SAME_NAME_TEXT}{how} is the graph name '{hit.name}' once case, "
                             "punctuation and legal forms are ignored",
                             self.family_of(hit.entity_id),
                         ),
@@ -168,6 +171,12 @@ class GraphLinker:
             return True
         words = set(_WORDS.findall((ascii_text(name) or "").lower()))
         return bool(words & self._words)
+
+
+def is_same_name_link(explanation: str) -> bool:
+    """Whether a stored link came from rule 1 (the same name, alias or printed variant), not from
+    the fuzzy name matcher."""
+    return explanation.startswith(SAME_NAME_TEXT)
 
 
 def _family(graph: Graph, entity_id: str) -> str | None:

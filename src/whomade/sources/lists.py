@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whomade.sources.errors import ListFormatError, ListImportError
-from whomade.sources.parsers import csl, dpl, fcc, ofac_csv, ofac_xml, uflpa
+from whomade.sources.parsers import bis_el, csl, dpl, fcc, ofac_csv, ofac_xml, uflpa
 from whomade.sources.parsers.common import ParsedList, SourceFile
 
 OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
@@ -93,6 +93,15 @@ LISTS: dict[str, ListSpec] = {
             (OfficialFile("primary", "https://www.bis.doc.gov/dpl/dpl.txt"),),
             "https://www.bis.doc.gov/index.php/policy-guidance/lists-of-parties-of-concern/"
             "denied-persons-list",
+        ),
+        ListSpec(
+            "el",
+            "BIS Entity List (legacy BIS CSV, no longer published)",
+            "U.S. Department of Commerce, Bureau of Industry and Security",
+            (bis_el.FORMAT,),
+            bis_el.FORMAT,
+            (),  # nothing to download today: current Entity List data is in the CSL
+            "https://www.bis.doc.gov/index.php/documents/consolidated-entity-list/1072-el-2/file",
         ),
         ListSpec(
             "fcc",
@@ -199,6 +208,8 @@ def parse(
         return ofac_xml.parse_advanced(the_spec.id, main)
     if fmt == "bis-dpl":
         return dpl.parse(main)
+    if fmt == bis_el.FORMAT:
+        return bis_el.parse(main)
     if fmt == "fcc-html":
         return fcc.parse_html(main)
     if fmt == "uflpa-html":

@@ -61,13 +61,35 @@ def name_variants(name: str) -> tuple[str, ...]:
     and without a trailing ", City, Province" after a legal form (Entity List style)."""
     variants = [name]
     bare = _PARENTHESES.sub("", name).strip()
-    if bare and bare != name:
+    if bare and bare != name and all(_is_short_name(inner, bare) for inner in _brackets(name)):
         variants.append(bare)
     for candidate in list(variants):
         trimmed = _trim_place_suffix(candidate)
         if trimmed and trimmed not in variants:
             variants.append(trimmed)
     return tuple(variants)
+
+
+_BRACKET_TEXT = re.compile(r"\(([^)]*)\)")
+
+
+def _brackets(name: str) -> list[str]:
+    return [inner.strip() for inner in _BRACKET_TEXT.findall(name)]
+
+
+def _is_short_name(inner: str, rest: str) -> bool:
+    """Whether a bracketed text is a short name of the rest ("Huawei Technologies Co., Ltd.
+    (Huawei)", "Xinjiang Uighur Autonomous Region (XUAR) ..."), not a part that tells companies
+    apart ("Huawei Technologies (Australia) Pty Ltd.")."""
+    inner_words = _NON_WORD.sub(" ", inner.lower()).split()
+    rest_words = _NON_WORD.sub(" ", rest.lower()).split()
+    if not inner_words:
+        return True
+    if set(inner_words) <= set(rest_words):
+        return True
+    letters = inner.replace(".", "").replace(" ", "")
+    initials = "".join(w[0] for w in rest_words)
+    return len(letters) >= 2 and letters.isupper() and letters.lower() in initials
 
 
 _LEGAL_END = re.compile(

@@ -178,6 +178,13 @@ def update_list(
     """Download and import one list. Errors come back as a ``failed`` result, never raised."""
     spec = lists.spec(list_id)
     urls = resolve_urls(spec, base_url, url)
+    if not urls:
+        return UpdateResult(
+            spec.id,
+            "failed",
+            f"{spec.id}: no official download exists (last served from {spec.page}); import a "
+            "local copy with `whomade lists import`, or give --url",
+        )
     own_client = client is None
     http = client or _client(timeout)
     try:
