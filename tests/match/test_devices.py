@@ -197,3 +197,13 @@ def test_batch_and_single_paths_agree_on_eval(screener: Screener) -> None:
         one = screener.screen_record(record, index + 1)
         many = batch.findings.get(index) or screener.clear(batch.ids[index], index + 1)
         assert (one["verdict"], one["evidence"]) == (many["verdict"], many["evidence"]), record
+
+
+def test_product_part_of_a_user_agent_is_read_as_a_model() -> None:
+    from whomade.screen.pipeline import Screener
+
+    screener = Screener("devices", "marketplace")
+    finding = screener.screen_record({"id": "d", "banner": "ZXDSL 931VII/V2.0.00.OTET06"})
+    assert finding["verdict"] == "restricted" and finding["families"] == ["zte"]
+    plain = screener.screen_record({"id": "e", "banner": "Linux/2.6 UPnP/1.0"})
+    assert plain["verdict"] == "clear"

@@ -12,6 +12,7 @@ per-row lookup anyway, so the column pre-filter is simply "some identifying fiel
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from whomade.match.mac import OuiRegistry, normalize_registrant, parse_mac
 from whomade.match.signals import Signal
 from whomade.match.textmap import fold_key, fold_with_origin
 
+PRODUCT_TOKEN_FIELDS = ("sip_user_agent", "banner", "http_server", "rtsp_server")
 VENDOR_FIELDS = ("vendor", "manufacturer")
 # Free text where a maker's name, written as a word, says whose software answered.
 NAME_FIELDS = (
@@ -136,6 +138,7 @@ class DeviceMatcher:
         banners = self.banner_signals(record)
         found.extend(banners)
         found.extend(self.model_signals(record.get("model") or ""))
+        found.extend(self.product_token_signals(record))
         found.extend(self.vendor_signals(record))
         # A banner already says more about its field than the name inside it.
         explained = {(s.field, s.entity) for s in banners}
@@ -214,6 +217,26 @@ class DeviceMatcher:
         if not model.strip():
             return []
         return self.catalog._model_signals({"model": model})
+
+    def product_token_signals(self, record: Mapping[str, str]) -> list[Signal]:
+        """Model grammars on the product part of ``product/version`` strings (SIP user agents,
+        server banners: RFC 3261 and RFC 9110 write the product first, its version after '/')."""
+        out: list[Signal] = []
+        for field in PRODUCT_TOKEN_FIELDS:
+            for value in (record.get(field) or "").split(MULTI_SEPARATOR):
+                product, slash, _version = value.strip().partition("/")
+                if not slash or not product.strip():
+                    continue
+                for signal in self.catalog._model_signals({"model": product.strip()}):
+                    out.append(
+                        dataclasses.replace(
+                            signal,
+                            field=field,
+                            explanation=f"{signal.explanation}; the product part of the "
+                            f"{field} {value.strip()!r}",
+                        )
+                    )
+        return out
 
     def vendor_signals(self, record: Mapping[str, str]) -> list[Signal]:
         """A vendor/manufacturer field that is exactly one of an entity's names."""
