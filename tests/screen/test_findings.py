@@ -118,3 +118,9 @@ def test_federal_context_is_prohibited() -> None:
     finding = federal.screen_record({"id": "x", "title": "Dahua IPC-HDW2431T-AS-S2 camera"})
     assert finding["risk"]["level"] == "prohibited"
     assert "section 889" in finding["warning"]
+
+
+def test_part_number_between_brand_and_model(screener: Screener) -> None:
+    # Retail titles put the manufacturer's part number between the brand and the model name.
+    assert verdict(screener, title="honor 51092mqb 7s smartphone 5.45in") == ("linked", ["huawei"])
+    assert verdict(screener, title="HONOR 50 5G 128GB")[0] == "review"  # launched after the sale

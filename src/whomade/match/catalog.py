@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from whomade.kb.graph import Graph
 from whomade.kb.model import Entity, Identifier
 from whomade.match.signals import Signal
-from whomade.match.textmap import FoldedText, fold_key, fold_with_origin
+from whomade.match.textmap import FoldedText, fold_key, fold_with_origin, without_part_numbers
 
 # The stdlib regex parser: public as sre_parse before 3.11, re._parser since.
 sre_parse: Any = importlib.import_module("re._parser")
@@ -400,6 +400,22 @@ class CatalogMatcher:
             cue = compat_cue(folded.folded[:start], folded.folded[end:])
             for hit in hits:
                 out.append(self._alias_signal(hit, field, text[span[0] : span[1]], span, cue))
+        if field == "title" and not any(s.kind == "product" for s in out):
+            out.extend(self._products_across_part_numbers(text, folded))
+        return out
+
+    def _products_across_part_numbers(self, text: str, folded: FoldedText) -> list[Signal]:
+        """Product names split by a manufacturer part number ("HONOR 51092MQB 7S")."""
+        stripped = without_part_numbers(folded)
+        if stripped is None:
+            return []
+        out = []
+        for start, end, _key, hits in self._iter_aliases(stripped):
+            span = stripped.span(start, end)
+            cue = compat_cue(stripped.folded[:start], stripped.folded[end:])
+            for hit in hits:
+                if hit.product_id:
+                    out.append(self._alias_signal(hit, "title", text[span[0] : span[1]], span, cue))
         return out
 
     def _alias_signal(

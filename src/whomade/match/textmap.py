@@ -82,3 +82,25 @@ def fold_with_origin(text: str) -> FoldedText:
 def fold_key(text: str) -> str:
     """The folded form used as an automaton key."""
     return fold_with_origin(text).folded
+
+
+_PART_NUMBER = re.compile(r"(?=[a-z0-9]*[a-z])(?=(?:[a-z]*[0-9]){4})[a-z0-9]{6,}")
+
+
+def without_part_numbers(folded: FoldedText) -> FoldedText | None:
+    """The text with manufacturer part numbers taken out ("honor 51092mqb 7s" → "honor 7s"), origins
+    kept; None when there is none. Retailers put such codes between a brand and its model name."""
+    keep = list(range(len(folded.folded)))
+    removed = False
+    for match in _PART_NUMBER.finditer(folded.folded):
+        start, end = match.span()
+        if folded.at_word_boundaries(start, end):
+            # The code and the space after it go; the names around it meet.
+            drop = set(range(start, min(end + 1, len(folded.folded))))
+            keep = [i for i in keep if i not in drop]
+            removed = True
+    if not removed:
+        return None
+    text = "".join(folded.folded[i] for i in keep).strip()
+    origin = tuple(folded.origin[i] for i in keep[: len(text)])
+    return FoldedText(folded.original, text, origin)
