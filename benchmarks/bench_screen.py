@@ -27,19 +27,20 @@ ROOT = Path(__file__).resolve().parents[1]
 WHOMADE = ROOT / ".venv" / "bin" / "whomade"
 
 
-def run_screen(csv_path: Path, out: Path) -> tuple[float, int]:
-    """Wall time and peak RSS (bytes) of one ``whomade screen`` run."""
+def run_screen(csv_path: Path, out: Path, workers: int = 1) -> tuple[float, int]:
+    """Wall time and peak RSS (bytes, the process and its workers together) of one run."""
     started = time.perf_counter()
     child = psutil.Popen(
-        [str(WHOMADE), "screen", str(csv_path), "-o", str(out), "-q"],
+        [str(WHOMADE), "screen", str(csv_path), "-o", str(out), "-q", "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
     )
     peak = 0
     while child.poll() is None:
         try:
-            peak = max(peak, child.memory_info().rss)
+            tree = [child, *child.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
         except psutil.NoSuchProcess:
-            break
+            continue
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     if child.returncode != 0:
@@ -104,6 +105,9 @@ def main() -> int:
     out = workdir / "findings.jsonl"
     elapsed, peak = run_screen(csv_path, out)
     records = sum(1 for _ in out.open("rb"))
+    out2 = workdir / "findings-2.jsonl"
+    elapsed2, peak2 = run_screen(csv_path, out2, workers=2)
+    same = out.read_bytes() == out2.read_bytes()
     titles = (
         pl.read_csv(csv_path, n_rows=args.sample, infer_schema_length=0)
         .get_column("title")
@@ -117,6 +121,10 @@ def main() -> int:
     print(f"whomade screen end to end: {elapsed:,.1f} s")
     print(f"  {records / elapsed:,.0f} records/s, {size / 1e6 / elapsed:,.1f} MB/s")
     print(f"  peak RSS {peak / 2**20:,.0f} MiB")
+    print(
+        f"with --workers 2: {elapsed2:,.1f} s, {records / elapsed2:,.0f} records/s, "
+        f"peak RSS (all processes) {peak2 / 2**20:,.0f} MiB, same findings: {same}"
+    )
     print(
         f"baseline (rapidfuzz extractOne of each title against every alias), timed on "
         f"{min(len(titles), 2_000):,} titles and extrapolated: {baseline_total:,.0f} s "

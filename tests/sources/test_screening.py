@@ -41,14 +41,14 @@ def test_which_official_rows_feed_which_graph_list() -> None:
     entity_list = "Entity List (EL) - Bureau of Industry and Security"
     assert graph_list_for("csl", "EL") == "us_entity_list"
     assert graph_list_for("csl", "CMIC") == "ofac_ns_cmic"
-    assert graph_list_for("csl", "SDN") is None
+    assert graph_list_for("csl", "SDN") == "ofac_sdn"
     assert graph_list_for("csl", entity_list) is None  # stored rows carry the short code
     assert graph_list_for("cons", "CONS", ["CMIC-EO13959"]) == "ofac_ns_cmic"
     assert graph_list_for("cons", "CONS", ["UKRAINE-EO13662"]) is None
     assert graph_list_for("el", "EL") == "us_entity_list"
     assert graph_list_for("fcc", "") == "fcc_covered_list"
-    assert graph_list_for("dpl", "DPL") is None
-    assert graph_list_for("sdn", "SDN", ["SDGT"]) is None
+    assert graph_list_for("dpl", "DPL") == "us_denied_persons"
+    assert graph_list_for("sdn", "SDN", ["SDGT"]) == "ofac_sdn"
 
 
 def test_imported_listings_cite_file_and_row(imported: Engine, graph: Graph) -> None:

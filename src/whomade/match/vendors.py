@@ -9,8 +9,10 @@ USA Inc." is that subsidiary, and the graph's relations lead from it to Hikvisio
 
 The supplier name is also compared with every entry of the current version of each imported
 official list (``whomade lists import``); an entry the linker tied to a graph entity gives a
-signal on that entity. Matches with unlinked entries are found too
-(:meth:`VendorMatcher.list_matches`) but give no signal: a finding resolves graph entities only.
+signal on that entity. An entry no graph entity carries gives a signal on the entity standing for
+it (:func:`whomade.sources.screening.unlinked_entity_id`), which the screener's graph has for the
+vendors kind, when the supplier's name is essentially the entry's (:data:`STRICT_THRESHOLD`): the
+list prints nothing else to tell a namesake apart.
 
 The pipeline's contract is the same as the other matchers' (see
 :class:`whomade.screen.pipeline.Matcher`); supplier files are small, so the column pre-filter is
@@ -37,6 +39,7 @@ from whomade.kb.graph import Graph
 from whomade.kb.model import Name
 from whomade.match.names import DEFAULT_THRESHOLD, NameIndex, NameMatch
 from whomade.match.signals import Signal, Strength
+from whomade.sources.screening import unlinked_entity_id
 
 log = logging.getLogger(__name__)
 
@@ -277,12 +280,18 @@ class VendorMatcher:
         return out
 
     def list_signals(self, field: str, value: str) -> list[Signal]:
-        """Graph entities reached through list entries the value matches (linked entries only)."""
+        """Graph entities reached through list entries the value matches: the linked entities,
+        or for an unlinked entry the entity standing for it (when the graph has it)."""
         kind, strength = _FIELD_KINDS[field]
         out = []
         # A list repeats an entry once per address: one signal per list, entity and entry name.
         seen: set[tuple[str, str, str]] = set()
         for item, match in self.entry_matches(value):
+            if not item.entities:
+                signal = self._unlinked_signal(field, value, item, match, seen)
+                if signal is not None:
+                    out.append(signal)
+                continue
             for entity_id in item.entities:
                 if entity_id not in self.graph.entities:
                     continue  # linked under another graph version
@@ -307,6 +316,40 @@ class VendorMatcher:
                     )
                 )
         return out
+
+    def _unlinked_signal(
+        self,
+        field: str,
+        value: str,
+        item: ListName,
+        match: NameMatch,
+        seen: set[tuple[str, str, str]],
+    ) -> Signal | None:
+        """The signal on the entity standing for an unlinked entry, if the name is essentially
+        the entry's and the graph has that entity (the vendors kind's screening graph)."""
+        entity_id = unlinked_entity_id(item.list_id, item.key)
+        if match.score < STRICT_THRESHOLD or entity_id not in self.graph.entities:
+            return None
+        repeat = (item.list_id, "", item.entry_name.casefold())
+        if repeat in seen:
+            return None
+        seen.add(repeat)
+        kind, strength = _FIELD_KINDS[field]
+        entity = self.graph.entities[entity_id]
+        return Signal(
+            kind=kind,
+            field=field,
+            text=value,
+            span=(0, len(value)),
+            entity=entity_id,
+            rule=f"list_entry:{item.list_id}:{item.key}",
+            score=match.score,
+            strength=strength,
+            explanation=f"{value!r} matches the {item.kind} {item.name!r} of {item.label}, "
+            "an entry no graph entity carries, screened by its own name: "
+            f"{match.explanation}",
+            sources=tuple(entity.sources),
+        )
 
     def website_signals(self, website: str) -> list[Signal]:
         """The entity whose recorded domain the website is on (nothing if no domain is known)."""

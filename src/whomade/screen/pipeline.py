@@ -98,7 +98,9 @@ class Screener:
 
         self.kind = kind
         self.context: Context = context
-        self.graph, imported, _counts = graph_with_imported_lists(graph or load_graph(), db_path)
+        self.graph, imported, _counts = graph_with_imported_lists(
+            graph or load_graph(), db_path, kind
+        )
         self.today = today or dt.date.today()
         self.db_path = db_path
         self.matcher = matcher_for(kind, self.graph, db_path)

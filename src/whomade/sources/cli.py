@@ -54,7 +54,9 @@ def _print_links(summary: Any) -> None:
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    list_id: str = typer.Argument(..., metavar="LIST", help="csl, sdn, cons, dpl, el, fcc, uflpa"),
+    list_id: str = typer.Argument(
+        ..., metavar="LIST", help="csl, sdn, cons, dpl, el, fcc, uflpa, 1260h"
+    ),
     file: Path = typer.Argument(..., help="The official file (or an OFAC CSV folder)."),
     fmt: str | None = typer.Option(None, "--format", help="Override format detection."),
     source_url: str | None = typer.Option(None, help="Where the file was downloaded from."),

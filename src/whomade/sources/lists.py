@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whomade.sources.errors import ListFormatError, ListImportError
-from whomade.sources.parsers import bis_el, csl, dpl, fcc, ofac_csv, ofac_xml, uflpa
+from whomade.sources.parsers import bis_el, csl, dod1260h, dpl, fcc, ofac_csv, ofac_xml, uflpa
 from whomade.sources.parsers.common import ParsedList, SourceFile
 
 OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
@@ -121,6 +121,16 @@ LISTS: dict[str, ListSpec] = {
             (OfficialFile("primary", "https://www.dhs.gov/uflpa-entity-list"),),
             "https://www.dhs.gov/uflpa-entity-list",
         ),
+        ListSpec(
+            "1260h",
+            "DoD Section 1260H list of Chinese military companies operating in the United States",
+            "U.S. Department of Defense",
+            (dod1260h.XML_FORMAT, dod1260h.TEXT_FORMAT),
+            dod1260h.XML_FORMAT,
+            (),  # each edition is a new Federal Register notice: no fixed download URL
+            "https://www.federalregister.gov/documents/search"
+            "?conditions%5Bterm%5D=%22Designation+of+Chinese+Military+Companies%22",
+        ),
     )
 }
 
@@ -179,6 +189,8 @@ def detect_format(the_spec: ListSpec, path: Path) -> str:
     if path.is_dir():
         return "ofac-csv" if "ofac-csv" in the_spec.formats else the_spec.formats[0]
     suffix = path.suffix.lower()
+    if the_spec.id == "1260h":
+        return dod1260h.XML_FORMAT if suffix == ".xml" else dod1260h.TEXT_FORMAT
     if the_spec.id == "csl":
         return "csl-json" if suffix == ".json" else "csl-csv"
     if suffix == ".xml":
@@ -214,4 +226,8 @@ def parse(
         return fcc.parse_html(main)
     if fmt == "uflpa-html":
         return uflpa.parse_html(main)
+    if fmt == dod1260h.XML_FORMAT:
+        return dod1260h.parse_fr_xml(main)
+    if fmt == dod1260h.TEXT_FORMAT:
+        return dod1260h.parse_text(main)
     raise ListImportError(f"no parser for format {fmt!r}")
