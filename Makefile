@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/whomade --db demo/out/demo.sqlite kb compile
 	$(BIN)/whomade --db demo/out/demo.sqlite screen demo/catalog.csv -o demo/out/findings.jsonl --context marketplace
 	$(BIN)/whomade explain demo/catalog.csv --id DEMO-0003
+	$(BIN)/whomade --db demo/out/demo.sqlite report section889 demo/inventory.csv -o demo/out/section889.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
