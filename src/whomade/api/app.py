@@ -284,7 +284,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "The key's scope does not allow this endpoint"),
         (413, "Request body too large"),
         (422, "Invalid request; the problem names the field"),
+        (404, "No such resource (entity, list, version or job)"),
         (429, "Rate limit exceeded; see Retry-After"),
+        (500, "Internal error (details are logged, never sent)"),
+        (503, "The request took longer than the server's time limit"),
     )
 }
 
