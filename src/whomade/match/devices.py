@@ -23,6 +23,7 @@ import polars as pl
 from whomade.kb.graph import Graph
 from whomade.kb.model import Identifier
 from whomade.match.catalog import CatalogMatcher, _corroborate, catalog_matcher, compat_cue
+from whomade.match.filled import any_filled, filled_mask
 from whomade.match.mac import OuiRegistry, normalize_registrant, parse_mac
 from whomade.match.signals import Signal
 from whomade.match.textmap import fold_key, fold_with_origin
@@ -117,18 +118,11 @@ class DeviceMatcher:
     # ------------------------------------------------------------------ candidate scan
     def candidate_mask(self, frame: pl.DataFrame) -> pl.Series:
         """True for every record with an identifying field filled in (a superset of the flagged)."""
-        present = [f for f in SCANNED_FIELDS if f in frame.columns]
-        if not present or frame.height == 0:
-            return pl.Series("candidate", [False] * frame.height, dtype=pl.Boolean)
-        filled = [
-            pl.col(f).cast(pl.Utf8).fill_null("").str.strip_chars().str.len_chars() > 0
-            for f in present
-        ]
-        return frame.select(pl.any_horizontal(filled).alias("candidate")).to_series()
+        return filled_mask(frame, SCANNED_FIELDS)
 
     def is_candidate(self, record: Mapping[str, str]) -> bool:
         """The same test as :meth:`candidate_mask`, for one record."""
-        return any(_filled(record.get(f)) for f in SCANNED_FIELDS)
+        return any_filled(record, SCANNED_FIELDS)
 
     # ------------------------------------------------------------------ signals
     def signals(self, record: Mapping[str, str]) -> list[Signal]:

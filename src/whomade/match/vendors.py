@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from whomade.kb.graph import Graph
 from whomade.kb.model import Name
+from whomade.match.filled import any_filled, filled_mask
 from whomade.match.names import DEFAULT_THRESHOLD, NameIndex, NameMatch
 from whomade.match.signals import Signal, Strength
 from whomade.sources.screening import unlinked_entity_id
@@ -173,18 +174,11 @@ class VendorMatcher:
     # ------------------------------------------------------------------ candidate scan
     def candidate_mask(self, frame: pl.DataFrame) -> pl.Series:
         """True for every record with a name, parent or website filled in."""
-        present = [f for f in SCANNED_FIELDS if f in frame.columns]
-        if not present or frame.height == 0:
-            return pl.Series("candidate", [False] * frame.height, dtype=pl.Boolean)
-        filled = [
-            pl.col(f).cast(pl.Utf8).fill_null("").str.strip_chars().str.len_chars() > 0
-            for f in present
-        ]
-        return frame.select(pl.any_horizontal(filled).alias("candidate")).to_series()
+        return filled_mask(frame, SCANNED_FIELDS)
 
     def is_candidate(self, record: Mapping[str, str]) -> bool:
         """The same test as :meth:`candidate_mask`, for one record."""
-        return any(_filled(record.get(f)) for f in SCANNED_FIELDS)
+        return any_filled(record, SCANNED_FIELDS)
 
     # ------------------------------------------------------------------ matching
     def entity_matches(self, text: str) -> list[tuple[GraphName, NameMatch]]:
