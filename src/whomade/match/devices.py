@@ -93,10 +93,6 @@ def banner_values(field: str, value: str) -> Iterator[tuple[str, str]]:
                     yield item
 
 
-def _filled(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 class DeviceMatcher:
     """Every device signal extractor, compiled once from the graph."""
 
