@@ -98,16 +98,10 @@ def _drop_blank(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.filter(~blank)
 
 
-@dataclass
-class JsonLinesSource:
-    """A JSON Lines file (one object per line)."""
+class _KnownKeys:
+    """The columns (keys) a JSON source has shown so far, from its key tracker."""
 
-    path: Path
-    display: str
-    gz: bool
     keys: _KeyTracker
-    avg_line_bytes: float
-    fmt: str = "jsonl"
 
     @property
     def columns(self) -> list[str]:
@@ -116,6 +110,18 @@ class JsonLinesSource:
     @property
     def nested(self) -> set[str]:
         return self.keys.nested
+
+
+@dataclass
+class JsonLinesSource(_KnownKeys):
+    """A JSON Lines file (one object per line)."""
+
+    path: Path
+    display: str
+    gz: bool
+    keys: _KeyTracker
+    avg_line_bytes: float
+    fmt: str = "jsonl"
 
     @classmethod
     def open(cls, path: Path, *, display: str, gz: bool, fmt: str = "jsonl") -> JsonLinesSource:
@@ -368,7 +374,7 @@ class _ArrayParser:
 
 
 @dataclass
-class JsonArraySource:
+class JsonArraySource(_KnownKeys):
     """A JSON file holding an array of records (streamed) or an object wrapping one (loaded)."""
 
     path: Path
@@ -378,14 +384,6 @@ class JsonArraySource:
     wrapped: list[Any] | None = None
     replaced: bool = False
     fmt: str = "json"
-
-    @property
-    def columns(self) -> list[str]:
-        return self.keys.columns
-
-    @property
-    def nested(self) -> set[str]:
-        return self.keys.nested
 
     @classmethod
     def open(cls, path: Path, *, display: str, gz: bool) -> JsonArraySource | JsonLinesSource:
