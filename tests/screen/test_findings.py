@@ -124,3 +124,27 @@ def test_part_number_between_brand_and_model(screener: Screener) -> None:
     # Retail titles put the manufacturer's part number between the brand and the model name.
     assert verdict(screener, title="honor 51092mqb 7s smartphone 5.45in") == ("linked", ["huawei"])
     assert verdict(screener, title="HONOR 50 5G 128GB")[0] == "review"  # launched after the sale
+
+
+def test_findings_that_share_signals_keep_their_own_day(screener: Screener) -> None:
+    """Records with the same signals share one resolved body, but each signal step shows the
+    day it was resolved at, and a finding is a fresh object each time."""
+    first = screener.screen_record(
+        {"id": "a", "title": "Lorex 4K NVR system", "date": "2020-06-15"}
+    )
+    second = screener.screen_record(
+        {"id": "b", "title": "Lorex 4K NVR system", "date": "2021-03-02"}
+    )
+    steps = [s for s in first["evidence"] if s["step"] == "signal"]
+    assert [s["resolved_at"] for s in steps] == ["2020-06-15"] * len(steps)
+    assert {s["resolved_at"] for s in second["evidence"] if s["step"] == "signal"} == {"2021-03-02"}
+    assert first["verdict"] == second["verdict"] == "linked"
+    assert [s for s in first["evidence"] if s["step"] != "signal"] == [
+        s for s in second["evidence"] if s["step"] != "signal"
+    ]
+    first["families"].append("changed")
+    first["evidence"].clear()
+    again = screener.screen_record(
+        {"id": "a", "title": "Lorex 4K NVR system", "date": "2020-06-15"}
+    )
+    assert again["families"] == ["dahua"] and again["evidence"]

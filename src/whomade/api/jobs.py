@@ -281,7 +281,7 @@ class JobRunner:
                     frame = frame.slice(done - position)
                     position = done
                 result = screener.screen_frame(frame)
-                lines = result.jsonl_lines(screener)
+                lines = result.jsonl_lines()
                 rows = []
                 for index, record_id in enumerate(result.ids):
                     found = result.findings.get(index)

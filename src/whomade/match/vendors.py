@@ -237,6 +237,12 @@ class VendorMatcher:
         return out
 
     # ------------------------------------------------------------------ signals
+    def batch_signals(
+        self, frame: pl.DataFrame, records: list[Mapping[str, str]]
+    ) -> list[list[Signal]]:
+        """:meth:`signals` of every record of a batch."""
+        return [self.signals(record) for record in records]
+
     def signals(self, record: Mapping[str, str]) -> list[Signal]:
         """Every signal in one supplier record."""
         found: list[Signal] = []

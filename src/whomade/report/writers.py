@@ -79,7 +79,11 @@ class JsonlWriter:
 
     def write_lines(self, lines: Iterable[bytes]) -> None:
         """Findings already serialised, one JSON document per item, newline included."""
-        self._file.write(b"".join(lines))
+        self.write_bytes(b"".join(lines))
+
+    def write_bytes(self, data: bytes) -> None:
+        """Findings already serialised as JSON lines."""
+        self._file.write(data)
         self._file.flush()
 
     def close(self) -> None:

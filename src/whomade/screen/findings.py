@@ -85,15 +85,11 @@ def _boundaries(graph: Graph) -> tuple[dt.date, ...]:
     return tuple(sorted(days))
 
 
-def _paths(
-    graph: Graph, entity_id: str, on: dt.date, today: dt.date
-) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """Resolution at ``on`` only depends on which relation windows contain it, so every day
-    between two boundaries gives the same paths: resolve once per interval."""
+def _anchor(graph: Graph, day: dt.date) -> dt.date:
+    """The first day of the interval between relation boundaries that holds ``day``."""
     bounds = _boundaries(graph)
-    interval = bisect_right(bounds, on)
-    anchor = bounds[interval - 1] if interval else dt.date.min
-    return _paths_in_interval(graph, entity_id, anchor, today)
+    interval = bisect_right(bounds, day)
+    return bounds[interval - 1] if interval else dt.date.min
 
 
 @lru_cache(maxsize=65536)
@@ -107,18 +103,6 @@ def _paths_in_interval(
         if p.status == "alleged"
     )
     return tuple(paths), alleged
-
-
-def resolve_signals(
-    graph: Graph, signals: Iterable[Signal], listing_date: dt.date, today: dt.date
-) -> list[Resolved]:
-    """Resolve every signal's entity at its date; list membership is judged today."""
-    out = []
-    for signal in signals:
-        on = _signal_date(signal, listing_date)
-        paths, alleged = _paths(graph, signal.entity, on, today)
-        out.append(Resolved(signal, on, paths, alleged))
-    return out
 
 
 def _is_own_name(graph: Graph, path: Path) -> bool:
@@ -436,33 +420,99 @@ def build_finding(
     versions: dict[str, Any],
     line: int | None = None,
 ) -> dict[str, Any]:
-    """The finding for one record (see DESIGN.md for its shape)."""
+    """The finding for one record (see DESIGN.md for its shape).
+
+    Findings of records with the same signals share their read-only parts (risk, citations,
+    evidence steps other than the signals'): treat a finding as immutable.
+    """
     if context not in CONTEXTS:
         raise ValueError(f"unknown context {context!r}; expected one of {', '.join(CONTEXTS)}")
-    resolved = resolve_signals(graph, signals, listing_date, today)
-    decision = decide(graph, resolved)
-    steps = evidence_chain(graph, decision)
+    days = tuple(_signal_date(signal, listing_date) for signal in signals)
+    body = _finding_body(
+        graph, tuple(signals), tuple(_anchor(graph, d) for d in days), context, today
+    )
     finding: dict[str, Any] = {
         "id": record_id,
-        "verdict": decision.verdict,
-        "families": list(decision.families),
-        "risk": risk(graph, decision, context),
-        "warning": warning(graph, decision, context),
-        "evidence": steps,
+        "verdict": body.verdict,
+        "families": list(body.families),
+        "risk": body.risk,
+        "warning": body.warning,
+        "evidence": [
+            step if index is None else {**step, "resolved_at": days[index].isoformat()}
+            for step, index in body.evidence
+        ],
     }
-    if decision.reasons:
-        finding["reasons"] = list(decision.reasons)
-    unresolved = [
-        s.to_evidence() for s in signals if not any(r.signal is s for r, _ in decision.chosen)
-    ]
-    if unresolved and decision.verdict != "clear":
-        finding["other_signals"] = unresolved[:10]
-    finding["citations"] = citations(graph, steps)
+    if body.reasons:
+        finding["reasons"] = list(body.reasons)
+    if body.other_signals:
+        finding["other_signals"] = list(body.other_signals)
+    finding["citations"] = body.citations
     finding["as_of"] = today.isoformat()
     finding["versions"] = versions
     if line is not None:
         finding["line"] = line
     return finding
+
+
+@dataclass(frozen=True)
+class _Body:
+    """Everything in a finding that follows from its signals and their date intervals.
+
+    ``evidence`` pairs each step with the index of its signal (None for links and listings):
+    a signal step gets the exact day it was resolved at, which the interval does not hold.
+    """
+
+    verdict: Verdict
+    families: tuple[str, ...]
+    risk: dict[str, Any]
+    warning: str | None
+    evidence: tuple[tuple[dict[str, Any], int | None], ...]
+    reasons: tuple[str, ...]
+    other_signals: tuple[dict[str, Any], ...]
+    citations: dict[str, dict[str, Any]]
+
+
+@lru_cache(maxsize=1 << 14)
+def _finding_body(
+    graph: Graph,
+    signals: tuple[Signal, ...],
+    anchors: tuple[dt.date, ...],
+    context: Context,
+    today: dt.date,
+) -> _Body:
+    """Resolution at an interval's first day equals resolution on any day of it (see _paths), so
+    records with the same signals in the same intervals share one body."""
+    resolved = [
+        Resolved(signal, on, *_paths_in_interval(graph, signal.entity, on, today))
+        for signal, on in zip(signals, anchors, strict=True)
+    ]
+    decision = decide(graph, resolved)
+    steps = evidence_chain(graph, decision)
+    index_of = {id(item): index for index, item in enumerate(resolved)}
+    chosen_items = [item for item, _ in decision.chosen]
+    signal_steps = iter(dict.fromkeys(id(item) for item in chosen_items))
+    evidence: list[tuple[dict[str, Any], int | None]] = []
+    for step in steps:
+        if step["step"] == "signal":
+            evidence.append(
+                (
+                    {k: v for k, v in step.items() if k != "resolved_at"},
+                    index_of[next(signal_steps)],
+                )
+            )
+        else:
+            evidence.append((step, None))
+    unresolved = [s.to_evidence() for s in signals if not any(r.signal is s for r in chosen_items)]
+    return _Body(
+        verdict=decision.verdict,
+        families=decision.families,
+        risk=risk(graph, decision, context),
+        warning=warning(graph, decision, context),
+        evidence=tuple(evidence),
+        reasons=decision.reasons,
+        other_signals=tuple(unresolved[:10]) if decision.verdict != "clear" else (),
+        citations=citations(graph, steps),
+    )
 
 
 def clear_finding(

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from whomade.screen.pipeline import BatchResult, Screener
+from whomade.screen.prefetch import prefetch
 
 _screener: Screener | None = None
 
@@ -38,7 +39,7 @@ def _screen_candidates(candidates: pl.DataFrame) -> list[dict[str, Any]]:
 
 def screen_in_workers(
     frames: Iterable[pl.DataFrame], screener: Screener, workers: int
-) -> Iterator[tuple[pl.DataFrame, BatchResult, list[bytes]]]:
+) -> Iterator[tuple[pl.DataFrame, BatchResult, bytes]]:
     """(frame, findings, JSON lines) for every batch, in input order, the candidate rows screened
     by ``workers`` processes (spawned: polars' thread pool does not survive a fork)."""
     context = get_context("spawn")
@@ -54,14 +55,14 @@ def screen_in_workers(
     ) as pool:
         pending: deque[Pending] = deque()
 
-        def finish(item: Pending) -> tuple[pl.DataFrame, BatchResult, list[bytes]]:
+        def finish(item: Pending) -> tuple[pl.DataFrame, BatchResult, bytes]:
             frame, result, indexes, future = item
             if future is not None:
                 result.findings = dict(zip(indexes, future.result(), strict=True))
-            return frame, result, result.jsonl_lines(screener)
+            return frame, result, result.jsonl_bytes()
 
-        for frame in frames:
-            result, indexes, candidates = screener.split_frame(frame)
+        splits = prefetch((frame, *screener.split_frame(frame)) for frame in frames)
+        for frame, result, indexes, candidates in splits:
             future = pool.submit(_screen_candidates, candidates) if candidates.height else None
             pending.append((frame, result, indexes, future))
             if len(pending) > 2 * workers:

@@ -8,8 +8,9 @@ same ``clear`` finding the per-record path gives them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import orjson
@@ -19,6 +20,7 @@ from whomade.kb import Graph, load_graph
 from whomade.kb.model import CONTEXTS, Context
 from whomade.match.signals import Signal
 from whomade.screen.findings import build_finding, clear_finding, record_date
+from whomade.screen.prefetch import prefetch
 
 KINDS = ("catalog", "devices", "vendors")
 
@@ -31,6 +33,10 @@ class Matcher(Protocol):
     def is_candidate(self, record: Mapping[str, str]) -> bool: ...
 
     def signals(self, record: Mapping[str, str]) -> list[Signal]: ...
+
+    def batch_signals(
+        self, frame: pl.DataFrame, records: list[Mapping[str, str]]
+    ) -> list[list[Signal]]: ...
 
 
 def matcher_for(kind: str, graph: Graph, db_path: str | None = None) -> Matcher:
@@ -52,29 +58,48 @@ def matcher_for(kind: str, graph: Graph, db_path: str | None = None) -> Matcher:
 
 @dataclass
 class BatchResult:
-    """Findings of one batch in input order; ``clear_rows`` were cleared by the column scan."""
+    """Findings of one batch in input order: ``findings`` by row index for the candidate rows,
+    every other row is clear. ``clear_text`` holds each row's clear finding as a JSON line."""
 
-    ids: list[str]
-    lines: list[int]
+    id_column: pl.Series
+    line_column: pl.Series
+    clear_text: pl.Series
     findings: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.id_column)
 
-    def jsonl_lines(self, screener: Screener) -> list[bytes]:
-        """Every finding as a JSON line; clear ones from a pre-serialised template (the hot path
-        of a big catalog, where nearly every record is clear)."""
-        head, tail = screener.clear_template()
-        lines = []
-        for index, record_id in enumerate(self.ids):
-            finding = self.findings.get(index)
-            if finding is None:
-                lines.append(
-                    head + orjson.dumps(record_id) + tail + str(self.lines[index]).encode() + b"}\n"
-                )
-            else:
-                lines.append(orjson.dumps(finding) + b"\n")
-        return lines
+    @cached_property
+    def ids(self) -> list[str]:
+        return self.id_column.to_list()
+
+    @cached_property
+    def lines(self) -> list[int]:
+        return self.line_column.to_list()
+
+    def jsonl_bytes(self) -> bytes:
+        """Every finding as a JSON line, in input order. Clear rows come ready from the column
+        pass, as one Arrow buffer; only the candidates' findings are serialised here and spliced
+        in between slices of it."""
+        array = self.clear_text.rechunk().to_arrow()
+        _validity, offsets_buffer, data_buffer = array.buffers()
+        offsets = memoryview(offsets_buffer).cast("q")[array.offset : array.offset + len(array) + 1]
+        data = memoryview(data_buffer)
+        parts: list[bytes | memoryview] = []
+        position = offsets[0]
+        for row in sorted(self.findings):
+            parts.append(data[position : offsets[row]])
+            parts.append(orjson.dumps(self.findings[row]) + b"\n")
+            position = offsets[row + 1]
+        parts.append(data[position : offsets[-1]])
+        return b"".join(parts)
+
+    def jsonl_lines(self) -> list[bytes]:
+        """:meth:`jsonl_bytes`, one item per finding."""
+        return [
+            orjson.dumps(self.findings[index]) + b"\n" if index in self.findings else line.encode()
+            for index, line in enumerate(self.clear_text.to_list())
+        ]
 
 
 class Screener:
@@ -108,11 +133,14 @@ class Screener:
             "graph": self.graph.version,
             "lists": {**imported, **(list_versions or {})},
         }
-        self._clear_template: tuple[bytes, bytes] | None = None
+        self._clear_template: tuple[str, str] | None = None
 
-    def _finding(self, record: Mapping[str, str], line: int | None) -> dict[str, Any]:
+    def _finding(
+        self, record: Mapping[str, str], line: int | None, signals: list[Signal] | None = None
+    ) -> dict[str, Any]:
         record_id = str(record.get("id") or (f"row-{line}" if line is not None else ""))
-        signals = self.matcher.signals(record)
+        if signals is None:
+            signals = self.matcher.signals(record)
         if not signals:
             return clear_finding(record_id, self.context, self.today, self.versions, line)
         return build_finding(
@@ -134,31 +162,42 @@ class Screener:
         return self._finding(record, line)
 
     def split_frame(self, frame: pl.DataFrame) -> tuple[BatchResult, list[int], pl.DataFrame]:
-        """The batch's ids and lines, and its candidate rows (with their positions): the column
+        """The batch's clear findings and its candidate rows (with their positions): the column
         scan, done at once for the whole batch."""
-        ids = frame.get_column("id").cast(pl.Utf8).to_list() if "id" in frame.columns else []
         lines = (
-            frame.get_column("_line").to_list()
+            frame.get_column("_line").cast(pl.Int64)
             if "_line" in frame.columns
-            else list(range(1, frame.height + 1))
+            else pl.int_range(1, frame.height + 1, eager=True)
         )
-        if not ids:
-            ids = [f"row-{line}" for line in lines]
+        by_line = "row-" + lines.cast(pl.Utf8)
+        if "id" in frame.columns:
+            # As the one-record path: a record without an id is named by its line.
+            given = frame.get_column("id").cast(pl.Utf8).fill_null("")
+            ids = pl.select(pl.when(given == "").then(by_line).otherwise(given)).to_series()
+        else:
+            ids = by_line
         mask = self.matcher.candidate_mask(frame)
-        return BatchResult(ids=ids, lines=lines), mask.arg_true().to_list(), frame.filter(mask)
+        result = BatchResult(ids, lines, self.clear_lines(ids, lines))
+        return result, mask.arg_true().to_list(), frame.filter(mask)
 
     def screen_candidates(self, candidates: pl.DataFrame) -> list[dict[str, Any]]:
         """Findings of candidate rows, one by one (the per-record part of a batch)."""
-        findings = []
+        lines: list[int | None] = []
+        records: list[Mapping[str, str]] = []
         for record in candidates.iter_rows(named=True):
-            line = record.get("_line")
-            clean = {
-                k: (v if isinstance(v, str) else ("" if v is None else str(v)))
-                for k, v in record.items()
-                if k != "_line"
-            }
-            findings.append(self._finding(clean, line))
-        return findings
+            lines.append(record.get("_line"))
+            records.append(
+                {
+                    k: (v if isinstance(v, str) else ("" if v is None else str(v)))
+                    for k, v in record.items()
+                    if k != "_line"
+                }
+            )
+        signals = self.matcher.batch_signals(candidates, records)
+        return [
+            self._finding(record, line, found)
+            for record, line, found in zip(records, lines, signals, strict=True)
+        ]
 
     def screen_frame(self, frame: pl.DataFrame) -> BatchResult:
         """Findings for a batch; only candidate rows are looked at one by one."""
@@ -168,15 +207,52 @@ class Screener:
             result.findings = dict(zip(indexes, found, strict=True))
         return result
 
+    def screen_frames(
+        self, frames: Iterable[pl.DataFrame], *, ahead: int = 1
+    ) -> Iterator[tuple[pl.DataFrame, BatchResult]]:
+        """Findings for every batch, in order: reading and the column scan run ``ahead`` batches
+        in front, in a thread, while candidate rows are screened here (both cores busy)."""
+        splits = prefetch(
+            ((frame, *self.split_frame(frame)) for frame in prefetch(frames, 1)), ahead
+        )
+        for frame, result, indexes, candidates in splits:
+            if candidates.height:
+                found = self.screen_candidates(candidates)
+                result.findings = dict(zip(indexes, found, strict=True))
+            yield frame, result
+
     def clear(self, record_id: str, line: int | None = None) -> dict[str, Any]:
         return clear_finding(record_id, self.context, self.today, self.versions, line)
 
-    def clear_template(self) -> tuple[bytes, bytes]:
+    def clear_template(self) -> tuple[str, str]:
         """The serialised clear finding around its id and line: ``head + id + tail + line + }``."""
         if self._clear_template is None:
             marker = "\x00id\x00"
             text = orjson.dumps(self.clear(marker, 0)).decode()
             head, rest = text.split(orjson.dumps(marker).decode(), 1)
-            tail = rest.removesuffix("0}")
-            self._clear_template = (head.encode(), tail.encode())
+            self._clear_template = (head, rest.removesuffix("0}"))
         return self._clear_template
+
+    def clear_lines(self, ids: pl.Series, lines: pl.Series) -> pl.Series:
+        """The clear finding of every row as a JSON line, built column-wise from the template.
+
+        Ids with characters JSON escapes (quote, backslash, control characters) are serialised
+        by orjson one by one, so every line is byte for byte what :meth:`clear` gives.
+        """
+        head, tail = self.clear_template()
+        frame = pl.DataFrame({"id": ids, "line": lines})
+        text = frame.select(
+            pl.concat_str(
+                pl.lit(head + '"'),
+                "id",
+                pl.lit('"' + tail),
+                pl.col("line").cast(pl.Utf8),
+                pl.lit("}\n"),
+            )
+        ).to_series()
+        escaped = frame.select(pl.col("id").str.contains(r'["\\\x00-\x1f]')).to_series()
+        if escaped.any():
+            rows = escaped.arg_true().to_list()
+            exact = [orjson.dumps(self.clear(ids[row], lines[row])).decode() + "\n" for row in rows]
+            text = text.scatter(rows, exact)
+        return text
