@@ -68,8 +68,13 @@ def record_date(value: str | None, today: dt.date) -> dt.date:
 
 def _signal_date(signal: Signal, listing_date: dt.date) -> dt.date:
     if signal.released:
-        return parse_partial_date(signal.released)[0]
+        return _first_day(signal.released)
     return listing_date
+
+
+@lru_cache(maxsize=4096)
+def _first_day(partial_date: str) -> dt.date:
+    return parse_partial_date(partial_date)[0]
 
 
 @lru_cache(maxsize=16)

@@ -8,7 +8,9 @@ same ``clear`` finding the per-record path gives them.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -89,7 +91,7 @@ class BatchResult:
         position = offsets[0]
         for row in sorted(self.findings):
             parts.append(data[position : offsets[row]])
-            parts.append(orjson.dumps(self.findings[row]) + b"\n")
+            parts.append(orjson.dumps(self.findings[row], option=orjson.OPT_APPEND_NEWLINE))
             position = offsets[row + 1]
         parts.append(data[position : offsets[-1]])
         return b"".join(parts)
@@ -100,6 +102,25 @@ class BatchResult:
             orjson.dumps(self.findings[index]) + b"\n" if index in self.findings else line.encode()
             for index, line in enumerate(self.clear_text.to_list())
         ]
+
+
+@contextmanager
+def few_collections(threshold: int = 10_000) -> Iterator[None]:
+    """Fewer garbage collections while a big input is screened.
+
+    Screening allocates millions of short-lived objects that hold no cycles (records, signals,
+    findings); with the default threshold the collector ran about 1,500 times per million
+    records and took a tenth of the run, traversing the graph and the caches each full pass.
+    Objects alive at the start are frozen (never traversed) and collections come less often.
+    """
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(before[0], threshold), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 class Screener:
@@ -212,6 +233,12 @@ class Screener:
     ) -> Iterator[tuple[pl.DataFrame, BatchResult]]:
         """Findings for every batch, in order: reading and the column scan run ``ahead`` batches
         in front, in a thread, while candidate rows are screened here (both cores busy)."""
+        with few_collections():
+            yield from self._screen_ahead(frames, ahead)
+
+    def _screen_ahead(
+        self, frames: Iterable[pl.DataFrame], ahead: int
+    ) -> Iterator[tuple[pl.DataFrame, BatchResult]]:
         splits = prefetch(
             ((frame, *self.split_frame(frame)) for frame in prefetch(frames, 1)), ahead
         )
