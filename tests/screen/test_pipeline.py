@@ -117,3 +117,16 @@ def test_minimal_literals_find_what_all_literals_find(literals: list[str], text:
     assert set(minimal) <= set(literals)
     assert any(lit in text for lit in literals) == any(lit in text for lit in minimal)
     assert (next(automaton.iter(text), None) is not None) == any(lit in text for lit in literals)
+
+
+def test_few_collections_restores_the_collector() -> None:
+    import gc
+
+    from whomade.screen.pipeline import few_collections
+
+    before = gc.get_threshold()
+    with few_collections(threshold=before[0] + 12_345):
+        assert gc.get_threshold()[0] == before[0] + 12_345
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

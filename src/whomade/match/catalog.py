@@ -29,7 +29,6 @@ from whomade.match.textmap import FoldedText, fold_key, fold_with_origin, withou
 # The stdlib regex parser: public as sre_parse before 3.11, re._parser since.
 sre_parse: Any = importlib.import_module("re._parser")
 
-TEXT_FIELDS = ("title", "description")
 BRAND_FIELDS = ("brand", "manufacturer")
 SCANNED_FIELDS = ("title", "brand", "manufacturer", "model", "seller", "description", "fcc_id")
 NAME_KINDS = {"legal", "list_name", "short", "brand", "variant", "former"}
@@ -374,19 +373,10 @@ class CatalogMatcher:
             record.get("brand") or "", record.get("manufacturer") or ""
         )
         found.extend(brand_signals)
-        for field in TEXT_FIELDS:
-            text = record.get(field) or ""
-            if field == "title":
-                in_text: Iterable[Signal] = self._title_signals(text)
-            else:
-                in_text = () if quiet_description else self._alias_signals(text, field)
-            for signal in in_text:
-                if other_brand and not signal.compat:
-                    signal = _replace(
-                        signal,
-                        conflict=f"the brand field names another company ({other_brand!r})",
-                    )
-                found.append(signal)
+        found.extend(self._title_signals(record.get("title") or "", other_brand))
+        if not quiet_description:
+            in_description = self._alias_signals(record.get("description") or "", "description")
+            found.extend(_contradicted(in_description, other_brand))
         found.extend(self._sellers(record.get("seller") or ""))
         named = {
             s.text.upper(): s.entity
@@ -406,8 +396,8 @@ class CatalogMatcher:
         signals = self._brand_field_signals(record)
         return tuple(signals), self._other_brand(record, signals)
 
-    def _title_part(self, title: str) -> tuple[Signal, ...]:
-        return tuple(self._alias_signals(title, "title"))
+    def _title_part(self, title: str, other_brand: str | None) -> tuple[Signal, ...]:
+        return tuple(_contradicted(self._alias_signals(title, "title"), other_brand))
 
     def _seller_part(self, seller: str) -> tuple[Signal, ...]:
         return tuple(self._seller_signals({"seller": seller}))
@@ -848,6 +838,14 @@ def compat_cue(before: str, after: str) -> str | None:
         if _ACCESSORY_RE.search(head) is None:
             return None
     return cue
+
+
+def _contradicted(signals: Iterable[Signal], other_brand: str | None) -> list[Signal]:
+    """Name mentions marked as contradicted when the brand field names another company."""
+    if not other_brand:
+        return list(signals)
+    conflict = f"the brand field names another company ({other_brand!r})"
+    return [s if s.compat else _replace(s, conflict=conflict) for s in signals]
 
 
 def _corroborate(signals: list[Signal]) -> list[Signal]:

@@ -278,15 +278,14 @@ def _run(
     with progress:
         task = progress.add_task("screen", total=expected, rate="-")
         for frame, result, lines in batches:
-            seller_column = (
-                frame.get_column("seller").to_list() if "seller" in frame.columns else None
-            )
+            flagged = []
             for index, finding in result.findings.items():
                 verdicts[finding["verdict"]] += 1
                 if finding["verdict"] in ("restricted", "linked"):
                     families.update(finding["families"])
-                    if seller_column and seller_column[index]:
-                        sellers[seller_column[index]] += 1
+                    flagged.append(index)
+            if flagged and "seller" in frame.columns:
+                sellers.update(s for s in frame.get_column("seller").gather(flagged) if s)
             verdicts["clear"] += len(result) - len(result.findings)
             if lines is not None:
                 writer.write_bytes(lines)

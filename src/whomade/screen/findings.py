@@ -54,6 +54,11 @@ class Resolved:
 
 def record_date(value: str | None, today: dt.date) -> dt.date:
     """The listing's date (first day of a partial ISO date), or today when missing or unreadable."""
+    return _record_date(value, today) if value else today
+
+
+@lru_cache(maxsize=1 << 14)
+def _record_date(value: str, today: dt.date) -> dt.date:
     if value:
         text = value.strip()[:10]
         try:

@@ -203,17 +203,19 @@ class Screener:
 
     def screen_candidates(self, candidates: pl.DataFrame) -> list[dict[str, Any]]:
         """Findings of candidate rows, one by one (the per-record part of a batch)."""
-        lines: list[int | None] = []
-        records: list[Mapping[str, str]] = []
-        for record in candidates.iter_rows(named=True):
-            lines.append(record.get("_line"))
-            records.append(
-                {
-                    k: (v if isinstance(v, str) else ("" if v is None else str(v)))
-                    for k, v in record.items()
-                    if k != "_line"
-                }
-            )
+        fields = [c for c in candidates.columns if c != "_line"]
+        lines: list[int | None] = (
+            candidates.get_column("_line").to_list()
+            if "_line" in candidates.columns
+            else [None] * candidates.height
+        )
+        texts = candidates.select(pl.col(f).cast(pl.Utf8).fill_null("") for f in fields)
+        columns = [texts.get_column(f).to_list() for f in fields]
+        records: list[Mapping[str, str]] = (
+            [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
+            if fields
+            else [{} for _ in lines]
+        )
         signals = self.matcher.batch_signals(candidates, records)
         return [
             self._finding(record, line, found)
