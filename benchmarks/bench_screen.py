@@ -62,7 +62,8 @@ def baseline_per_record(titles: list[str]) -> float:
 
 
 def same_findings(csv_path: Path, sample: int) -> tuple[int, int]:
-    """(records compared, records that differ) between the batch and the one-record path."""
+    """(records compared, records whose findings differ in any field) between the batch and the
+    one-record path."""
     from whomade.inputs import ListErrorSink, open_records
     from whomade.screen.pipeline import Screener
 
@@ -75,8 +76,9 @@ def same_findings(csv_path: Path, sample: int) -> tuple[int, int]:
             one = screener.screen_record(record, row["_line"])
             many = batch.findings.get(index) or screener.clear(batch.ids[index], row["_line"])
             compared += 1
-            differ += (one["verdict"], one["families"]) != (many["verdict"], many["families"])
-        break
+            differ += one != many
+        if compared >= sample:
+            break
     return compared, differ
 
 

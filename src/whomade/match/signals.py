@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import lru_cache
 from typing import Literal
 
 Strength = Literal["decisive", "strong", "supporting", "weak"]
 STRENGTH_RANK: dict[str, int] = {"decisive": 4, "strong": 3, "supporting": 2, "weak": 1}
+
+
+@lru_cache(maxsize=1024)
+def _rounded(score: float) -> float:
+    """Scores take few values; rounding a float is slow enough to show in a big run."""
+    return round(score, 3)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class Signal:
             "span": list(self.span),
             "entity": self.entity,
             "rule": self.rule,
-            "score": round(self.score, 3),
+            "score": _rounded(self.score),
             "strength": self.strength,
             "explanation": self.explanation,
         }

@@ -48,15 +48,13 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 def _fold_ascii(text: str) -> FoldedText:
     lower = text.lower()
-    pieces: list[str] = []
+    spans = [m.span() for m in _ASCII_WORD.finditer(lower)]
     origin: list[int] = []
-    for match in _ASCII_WORD.finditer(lower):
-        if pieces:
-            pieces.append(" ")
-            origin.append(match.start() - 1)
-        pieces.append(match.group())
-        origin.extend(range(match.start(), match.end()))
-    return FoldedText(text, "".join(pieces), tuple(origin))
+    for start, end in spans:
+        if origin:
+            origin.append(start - 1)
+        origin += range(start, end)
+    return FoldedText(text, " ".join(lower[s:e] for s, e in spans), tuple(origin))
 
 
 def fold_with_origin(text: str) -> FoldedText:
@@ -90,6 +88,8 @@ _PART_NUMBER = re.compile(r"(?=[a-z0-9]*[a-z])(?=(?:[a-z]*[0-9]){4})[a-z0-9]{6,}
 def without_part_numbers(folded: FoldedText) -> FoldedText | None:
     """The text with manufacturer part numbers taken out ("honor 51092mqb 7s" → "honor 7s"), origins
     kept; None when there is none. Retailers put such codes between a brand and its model name."""
+    if _PART_NUMBER.search(folded.folded) is None:
+        return None
     keep = list(range(len(folded.folded)))
     removed = False
     for match in _PART_NUMBER.finditer(folded.folded):
