@@ -138,7 +138,8 @@ def screen_command(
         1,
         "--workers",
         min=1,
-        help="Processes for the per-record work (2 uses both cores; more memory).",
+        help="Processes for the per-record work. The default (1) already reads and scans in "
+        "threads on a second core; more processes pay on machines with more cores, at more memory.",
     ),
 ) -> None:
     """Screen every record of INPUT and write one finding per record to OUTPUT."""
@@ -304,6 +305,8 @@ def _run(
             progress.update(
                 task, advance=frame.height, rate=f"{total / elapsed:,.0f}" if elapsed else "-"
             )
+        # The total was an estimate: end the bar at what was read.
+        progress.update(task, total=progress.tasks[0].completed)
     return verdicts, families, sellers, total, time.perf_counter() - started
 
 
