@@ -94,6 +94,7 @@ class Fact(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     notes: str | None = None
     _origin: Origin | None = PrivateAttr(default=None)
+    _cited: tuple[str, ...] | None = PrivateAttr(default=None)
 
     @property
     def origin(self) -> Origin | None:
@@ -101,10 +102,13 @@ class Fact(BaseModel):
 
     def cited(self) -> list[str]:
         """Every source id this fact rests on, in order, without repeats."""
-        seen: dict[str, None] = dict.fromkeys(self.sources)
-        for item in self.evidence:
-            seen.setdefault(item.source, None)
-        return list(seen)
+        # Facts are not changed once loaded; every finding that cites one asks again.
+        if self._cited is None:
+            seen: dict[str, None] = dict.fromkeys(self.sources)
+            for item in self.evidence:
+                seen.setdefault(item.source, None)
+            self._cited = tuple(seen)
+        return list(self._cited)
 
 
 class Dated(BaseModel):

@@ -276,6 +276,7 @@ def risk(graph: Graph, decision: Decision, context: Context) -> dict[str, Any]:
     return {"context": context, "level": level, "why": f"{makers}: {lists_text}"}
 
 
+@lru_cache(maxsize=1024)
 def _date_text(value: str | None) -> str:
     if not value:
         return "an unrecorded date"
@@ -512,7 +513,12 @@ def _finding_body(
             )
         else:
             evidence.append((step, None))
-    unresolved = [s.to_evidence() for s in signals if not any(r.signal is s for r in chosen_items)]
+    shown = {id(item.signal) for item in chosen_items}
+    unresolved = (
+        [s.to_evidence() for s in signals if id(s) not in shown][:10]
+        if decision.verdict != "clear"
+        else []
+    )
     return _Body(
         verdict=decision.verdict,
         families=decision.families,
@@ -520,7 +526,7 @@ def _finding_body(
         warning=warning(graph, decision, context),
         evidence=tuple(evidence),
         reasons=decision.reasons,
-        other_signals=tuple(unresolved[:10]) if decision.verdict != "clear" else (),
+        other_signals=tuple(unresolved),
         citations=citations(graph, steps),
     )
 
