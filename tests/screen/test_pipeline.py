@@ -104,7 +104,9 @@ def test_batch_signals_equal_record_signals(rows: list[tuple[str, str, str]]) ->
         for i, (t, d, b) in enumerate(rows)
     ]
     frame = _frame(records)
-    assert matcher.batch_signals(frame, records) == [matcher.signals(r) for r in records]
+    assert [found for _, found in matcher.batch_signals(frame, records)] == [
+        matcher.signals(r) for r in records
+    ]
 
 
 @settings(max_examples=200, deadline=None)

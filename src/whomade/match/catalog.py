@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -35,7 +35,7 @@ NAME_KINDS = {"legal", "list_name", "short", "brand", "variant", "former"}
 MIN_LITERAL = 3
 FUZZY_CUTOFF = 92.0
 MAX_FUZZY_FIELD = 40
-FIELD_CACHE = 1 << 15
+FIELD_CACHE = 1 << 13
 GENERIC_BRANDS = {"generic", "unbranded", "oem", "no brand", "others", "other", "none", "na", "n a"}
 
 # Words that, right before a name, say the product is made to work with that maker's equipment.
@@ -345,23 +345,24 @@ class CatalogMatcher:
 
     # ------------------------------------------------------------------ signals
     def batch_signals(
-        self, frame: pl.DataFrame, records: list[Mapping[str, str]]
-    ) -> list[list[Signal]]:
-        """:meth:`signals` of every record of ``frame`` (given as ``records`` too).
+        self, frame: pl.DataFrame, records: Iterable[Mapping[str, str]]
+    ) -> Iterator[tuple[Mapping[str, str], list[Signal]]]:
+        """Each record of ``frame`` (given as ``records`` too) with its :meth:`signals`, one at a
+        time, so a batch never holds every record's signals at once.
 
         Descriptions are long and rarely name anyone: one column pass finds those that hold no
         literal at all, and their per-record scans (names, FCC IDs) are skipped. Such a scan
         finds nothing by construction, so the signals are the same.
         """
         if "description" not in frame.columns:
-            return [self.signals(record) for record in records]
+            for record in records:
+                yield record, self.signals(record)
+            return
         quiet = frame.select(
             self.fold_column(pl.col("description")).str.contains_any(self.literals).not_()
         ).to_series()
-        return [
-            self.signals(record, quiet_description=silent)
-            for record, silent in zip(records, quiet, strict=True)
-        ]
+        for record, silent in zip(records, quiet, strict=True):
+            yield record, self.signals(record, quiet_description=silent)
 
     def signals(
         self, record: Mapping[str, str], *, quiet_description: bool = False

@@ -122,10 +122,11 @@ class DeviceMatcher:
 
     # ------------------------------------------------------------------ signals
     def batch_signals(
-        self, frame: pl.DataFrame, records: list[Mapping[str, str]]
-    ) -> list[list[Signal]]:
-        """:meth:`signals` of every record of a batch."""
-        return [self.signals(record) for record in records]
+        self, frame: pl.DataFrame, records: Iterable[Mapping[str, str]]
+    ) -> Iterator[tuple[Mapping[str, str], list[Signal]]]:
+        """Each record of a batch with its :meth:`signals`, one at a time."""
+        for record in records:
+            yield record, self.signals(record)
 
     def signals(self, record: Mapping[str, str]) -> list[Signal]:
         """Every signal in one device record."""

@@ -81,7 +81,7 @@ class JsonlWriter:
         """Findings already serialised, one JSON document per item, newline included."""
         self.write_bytes(b"".join(lines))
 
-    def write_bytes(self, data: bytes) -> None:
+    def write_bytes(self, data: bytes | bytearray) -> None:
         """Findings already serialised as JSON lines."""
         self._file.write(data)
         self._file.flush()

@@ -129,7 +129,13 @@ def screen_command(
     ),
     encoding: str | None = typer.Option(None, "--encoding"),
     delimiter: str | None = typer.Option(None, "--delimiter"),
-    batch_size: int = typer.Option(50_000, "--batch-size", min=1),
+    batch_size: int = typer.Option(
+        20_000,
+        "--batch-size",
+        min=1,
+        help="Records per batch (at most; text files are also read in blocks of at most 8 MB). "
+        "A batch's findings are held until it is written.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     save: bool = typer.Option(
         False, "--save", help="Also keep records and findings in the database (for list impact)."
@@ -271,7 +277,7 @@ def _run(
     if workers > 1 and saver is None and hasattr(writer, "write_bytes"):
         from whomade.screen.parallel import screen_in_workers
 
-        batches: Iterator[tuple[Any, Any, bytes | None]] = screen_in_workers(
+        batches: Iterator[tuple[Any, Any, bytearray | None]] = screen_in_workers(
             frames, screener, workers
         )
     else:

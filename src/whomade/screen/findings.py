@@ -483,7 +483,7 @@ class _Body:
     citations: dict[str, dict[str, Any]]
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 12)
 def _finding_body(
     graph: Graph,
     signals: tuple[Signal, ...],

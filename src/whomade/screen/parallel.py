@@ -39,7 +39,7 @@ def _screen_candidates(candidates: pl.DataFrame) -> list[dict[str, Any]]:
 
 def screen_in_workers(
     frames: Iterable[pl.DataFrame], screener: Screener, workers: int
-) -> Iterator[tuple[pl.DataFrame, BatchResult, bytes]]:
+) -> Iterator[tuple[pl.DataFrame, BatchResult, bytearray]]:
     """(frame, findings, JSON lines) for every batch, in input order, the candidate rows screened
     by ``workers`` processes (spawned: polars' thread pool does not survive a fork)."""
     context = get_context("spawn")
@@ -55,7 +55,7 @@ def screen_in_workers(
     ) as pool:
         pending: deque[Pending] = deque()
 
-        def finish(item: Pending) -> tuple[pl.DataFrame, BatchResult, bytes]:
+        def finish(item: Pending) -> tuple[pl.DataFrame, BatchResult, bytearray]:
             frame, result, indexes, future = item
             if future is not None:
                 result.findings = dict(zip(indexes, future.result(), strict=True))

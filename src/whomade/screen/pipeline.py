@@ -37,8 +37,8 @@ class Matcher(Protocol):
     def signals(self, record: Mapping[str, str]) -> list[Signal]: ...
 
     def batch_signals(
-        self, frame: pl.DataFrame, records: list[Mapping[str, str]]
-    ) -> list[list[Signal]]: ...
+        self, frame: pl.DataFrame, records: Iterable[Mapping[str, str]]
+    ) -> Iterator[tuple[Mapping[str, str], list[Signal]]]: ...
 
 
 def matcher_for(kind: str, graph: Graph, db_path: str | None = None) -> Matcher:
@@ -61,7 +61,8 @@ def matcher_for(kind: str, graph: Graph, db_path: str | None = None) -> Matcher:
 @dataclass
 class BatchResult:
     """Findings of one batch in input order: ``findings`` by row index for the candidate rows,
-    every other row is clear. ``clear_text`` holds each row's clear finding as a JSON line."""
+    every other row is clear. ``clear_text`` holds each clear row's finding as a JSON line (and
+    an empty string for candidate rows, whose lines come from ``findings``)."""
 
     id_column: pl.Series
     line_column: pl.Series
@@ -79,7 +80,7 @@ class BatchResult:
     def lines(self) -> list[int]:
         return self.line_column.to_list()
 
-    def jsonl_bytes(self) -> bytes:
+    def jsonl_bytes(self) -> bytearray:
         """Every finding as a JSON line, in input order. Clear rows come ready from the column
         pass, as one Arrow buffer; only the candidates' findings are serialised here and spliced
         in between slices of it."""
@@ -87,14 +88,16 @@ class BatchResult:
         _validity, offsets_buffer, data_buffer = array.buffers()
         offsets = memoryview(offsets_buffer).cast("q")[array.offset : array.offset + len(array) + 1]
         data = memoryview(data_buffer)
-        parts: list[bytes | memoryview] = []
+        # Appended at once: orjson's result keeps a 4 KB allocation whatever its length, so a
+        # list of a batch's results took several times the batch's output.
+        out = bytearray()
         position = offsets[0]
         for row in sorted(self.findings):
-            parts.append(data[position : offsets[row]])
-            parts.append(orjson.dumps(self.findings[row], option=orjson.OPT_APPEND_NEWLINE))
+            out += data[position : offsets[row]]
+            out += orjson.dumps(self.findings[row], option=orjson.OPT_APPEND_NEWLINE)
             position = offsets[row + 1]
-        parts.append(data[position : offsets[-1]])
-        return b"".join(parts)
+        out += data[position : offsets[-1]]
+        return out
 
     def jsonl_lines(self) -> list[bytes]:
         """:meth:`jsonl_bytes`, one item per finding."""
@@ -198,8 +201,9 @@ class Screener:
         else:
             ids = by_line
         mask = self.matcher.candidate_mask(frame)
-        result = BatchResult(ids, lines, self.clear_lines(ids, lines))
-        return result, mask.arg_true().to_list(), frame.filter(mask)
+        result = BatchResult(ids, lines, self.clear_lines(ids, lines, skip=mask))
+        candidates = frame if mask.all() else frame.filter(mask)
+        return result, mask.arg_true().to_list(), candidates
 
     def screen_candidates(self, candidates: pl.DataFrame) -> list[dict[str, Any]]:
         """Findings of candidate rows, one by one (the per-record part of a batch)."""
@@ -211,15 +215,14 @@ class Screener:
         )
         texts = candidates.select(pl.col(f).cast(pl.Utf8).fill_null("") for f in fields)
         columns = [texts.get_column(f).to_list() for f in fields]
-        records: list[Mapping[str, str]] = (
-            [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
-            if fields
-            else [{} for _ in lines]
-        )
-        signals = self.matcher.batch_signals(candidates, records)
+        rows = zip(*columns, strict=True) if fields else (() for _ in lines)
+        # One record, its signals and its finding at a time: a batch of devices or suppliers is
+        # mostly candidates, and holding every record's signals at once doubled the memory.
+        records = (dict(zip(fields, values, strict=True)) for values in rows)
+        pairs = self.matcher.batch_signals(candidates, records)
         return [
             self._finding(record, line, found)
-            for record, line, found in zip(records, lines, signals, strict=True)
+            for (record, found), line in zip(pairs, lines, strict=True)
         ]
 
     def screen_frame(self, frame: pl.DataFrame) -> BatchResult:
@@ -262,24 +265,29 @@ class Screener:
             self._clear_template = (head, rest.removesuffix("0}"))
         return self._clear_template
 
-    def clear_lines(self, ids: pl.Series, lines: pl.Series) -> pl.Series:
-        """The clear finding of every row as a JSON line, built column-wise from the template.
+    def clear_lines(
+        self, ids: pl.Series, lines: pl.Series, skip: pl.Series | None = None
+    ) -> pl.Series:
+        """The clear finding of every row as a JSON line, built column-wise from the template;
+        rows in ``skip`` (candidates, whose findings come later) get an empty string.
 
         Ids with characters JSON escapes (quote, backslash, control characters) are serialised
         by orjson one by one, so every line is byte for byte what :meth:`clear` gives.
         """
         head, tail = self.clear_template()
-        frame = pl.DataFrame({"id": ids, "line": lines})
-        text = frame.select(
-            pl.concat_str(
-                pl.lit(head + '"'),
-                "id",
-                pl.lit('"' + tail),
-                pl.col("line").cast(pl.Utf8),
-                pl.lit("}\n"),
-            )
+        skip = skip if skip is not None else pl.repeat(False, len(ids), eager=True)
+        frame = pl.DataFrame({"id": ids, "line": lines, "skip": skip})
+        line_text = pl.concat_str(
+            pl.lit(head + '"'),
+            "id",
+            pl.lit('"' + tail),
+            pl.col("line").cast(pl.Utf8),
+            pl.lit("}\n"),
+        )
+        text = frame.select(pl.when("skip").then(pl.lit("")).otherwise(line_text)).to_series()
+        escaped = frame.select(
+            pl.col("id").str.contains(r'["\\\x00-\x1f]') & ~pl.col("skip")
         ).to_series()
-        escaped = frame.select(pl.col("id").str.contains(r'["\\\x00-\x1f]')).to_series()
         if escaped.any():
             rows = escaped.arg_true().to_list()
             exact = [orjson.dumps(self.clear(ids[row], lines[row])).decode() + "\n" for row in rows]
