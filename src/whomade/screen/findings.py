@@ -491,8 +491,9 @@ def _finding_body(
     context: Context,
     today: dt.date,
 ) -> _Body:
-    """Resolution at an interval's first day equals resolution on any day of it (see _paths), so
-    records with the same signals in the same intervals share one body."""
+    """Resolution at ``on`` only depends on which relation windows contain it (list membership
+    is judged today), so any day between two boundaries resolves like the interval's first day,
+    and records with the same signals in the same intervals share one body."""
     resolved = [
         Resolved(signal, on, *_paths_in_interval(graph, signal.entity, on, today))
         for signal, on in zip(signals, anchors, strict=True)

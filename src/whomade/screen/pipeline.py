@@ -2,7 +2,9 @@
 
 Both paths share every step: a batch is pre-filtered column-wise (the same literals the one-record
 path tests), and only candidate records get per-record Python. Records no literal touches get the
-same ``clear`` finding the per-record path gives them.
+same ``clear`` finding the per-record path gives them. For a whole file,
+:meth:`Screener.screen_frames` reads and scans ahead in two threads while the caller's thread
+screens candidates.
 """
 
 from __future__ import annotations
@@ -236,8 +238,9 @@ class Screener:
     def screen_frames(
         self, frames: Iterable[pl.DataFrame], *, ahead: int = 1
     ) -> Iterator[tuple[pl.DataFrame, BatchResult]]:
-        """Findings for every batch, in order: reading and the column scan run ``ahead`` batches
-        in front, in a thread, while candidate rows are screened here (both cores busy)."""
+        """Findings for every batch, in order. Reading runs in one thread and the column scan in
+        another, each up to ``ahead`` batches in front, while candidate rows are screened here:
+        polars releases the GIL, so both cores work."""
         with few_collections():
             yield from self._screen_ahead(frames, ahead)
 
