@@ -145,7 +145,8 @@ def screen_command(
         "--workers",
         min=1,
         help="Processes for the per-record work. The default (1) already reads and scans in "
-        "threads on a second core; more processes pay on machines with more cores, at more memory.",
+        "threads on a second core; more processes cost memory and were slower on 2 cores (meant "
+        "for machines with more).",
     ),
 ) -> None:
     """Screen every record of INPUT and write one finding per record to OUTPUT."""
