@@ -36,6 +36,7 @@ MIN_LITERAL = 3
 FUZZY_CUTOFF = 92.0
 MAX_FUZZY_FIELD = 40
 FIELD_CACHE = 1 << 13
+_MODEL_SCORES = {"decisive": 1.0, "strong": 0.9, "supporting": 0.6, "weak": 0.3}
 GENERIC_BRANDS = {"generic", "unbranded", "oem", "no brand", "others", "other", "none", "na", "n a"}
 
 # Words that, right before a name, say the product is made to work with that maker's equipment.
@@ -669,9 +670,7 @@ class CatalogMatcher:
                         span=span,
                         entity=ident.entity,
                         rule=ident.id,
-                        score={"decisive": 1.0, "strong": 0.9, "supporting": 0.6, "weak": 0.3}[
-                            ident.strength
-                        ],
+                        score=_MODEL_SCORES[ident.strength],
                         strength=ident.strength,
                         explanation=f"{candidate!r} follows {maker.display_name}'s model grammar "
                         f"({ident.what or ident.id})"

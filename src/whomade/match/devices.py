@@ -25,7 +25,7 @@ from whomade.kb.model import Identifier
 from whomade.match.catalog import CatalogMatcher, _corroborate, catalog_matcher, compat_cue
 from whomade.match.filled import any_filled, filled_mask
 from whomade.match.mac import OuiRegistry, normalize_registrant, parse_mac
-from whomade.match.signals import Signal
+from whomade.match.signals import OneRecordAtATime, Signal
 from whomade.match.textmap import fold_key, fold_with_origin
 
 PRODUCT_TOKEN_FIELDS = ("sip_user_agent", "banner", "http_server", "rtsp_server")
@@ -93,7 +93,7 @@ def banner_values(field: str, value: str) -> Iterator[tuple[str, str]]:
                     yield item
 
 
-class DeviceMatcher:
+class DeviceMatcher(OneRecordAtATime):
     """Every device signal extractor, compiled once from the graph."""
 
     def __init__(self, graph: Graph, registry: OuiRegistry | None = None) -> None:
@@ -121,13 +121,6 @@ class DeviceMatcher:
         return any_filled(record, SCANNED_FIELDS)
 
     # ------------------------------------------------------------------ signals
-    def batch_signals(
-        self, frame: pl.DataFrame, records: Iterable[Mapping[str, str]]
-    ) -> Iterator[tuple[Mapping[str, str], list[Signal]]]:
-        """Each record of a batch with its :meth:`signals`, one at a time."""
-        for record in records:
-            yield record, self.signals(record)
-
     def signals(self, record: Mapping[str, str]) -> list[Signal]:
         """Every signal in one device record."""
         found: list[Signal] = []

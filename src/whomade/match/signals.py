@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Strength = Literal["decisive", "strong", "supporting", "weak"]
 STRENGTH_RANK: dict[str, int] = {"decisive": 4, "strong": 3, "supporting": 2, "weak": 1}
@@ -67,3 +71,20 @@ class Signal:
         if self.conflict:
             step["conflict"] = self.conflict
         return step
+
+
+class OneRecordAtATime:
+    """For matchers without a column pass: a batch's signals are each record's :meth:`signals`.
+
+    Subclasses define ``signals``; :meth:`batch_signals` is what the screening pipeline calls.
+    """
+
+    def signals(self, record: Mapping[str, str]) -> list[Signal]:
+        raise NotImplementedError
+
+    def batch_signals(
+        self, frame: pl.DataFrame, records: Iterable[Mapping[str, str]]
+    ) -> Iterator[tuple[Mapping[str, str], list[Signal]]]:
+        """Each record of a batch with its :meth:`signals`, one at a time."""
+        for record in records:
+            yield record, self.signals(record)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,7 +39,7 @@ from whomade.kb.graph import Graph
 from whomade.kb.model import Name
 from whomade.match.filled import any_filled, filled_mask
 from whomade.match.names import DEFAULT_THRESHOLD, NameIndex, NameMatch
-from whomade.match.signals import Signal, Strength
+from whomade.match.signals import OneRecordAtATime, Signal, Strength
 from whomade.sources.screening import unlinked_entity_id
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def domain_of(host: str, domains: Iterable[str]) -> str | None:
     return None
 
 
-class VendorMatcher:
+class VendorMatcher(OneRecordAtATime):
     """Every supplier signal extractor, compiled once from the graph and the imported lists."""
 
     def __init__(
@@ -237,13 +237,6 @@ class VendorMatcher:
         return out
 
     # ------------------------------------------------------------------ signals
-    def batch_signals(
-        self, frame: pl.DataFrame, records: Iterable[Mapping[str, str]]
-    ) -> Iterator[tuple[Mapping[str, str], list[Signal]]]:
-        """Each record of a batch with its :meth:`signals`, one at a time."""
-        for record in records:
-            yield record, self.signals(record)
-
     def signals(self, record: Mapping[str, str]) -> list[Signal]:
         """Every signal in one supplier record."""
         found: list[Signal] = []

@@ -59,16 +59,14 @@ def record_date(value: str | None, today: dt.date) -> dt.date:
 
 @lru_cache(maxsize=1 << 14)
 def _record_date(value: str, today: dt.date) -> dt.date:
-    if value:
-        text = value.strip()[:10]
+    text = value.strip()[:10]
+    try:
+        return parse_partial_date(text)[0]
+    except ValueError:
         try:
-            return parse_partial_date(text)[0]
+            return dt.date.fromisoformat(text)
         except ValueError:
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                return today
-    return today
+            return today
 
 
 def _signal_date(signal: Signal, listing_date: dt.date) -> dt.date:

@@ -203,7 +203,7 @@ class Screener:
         else:
             ids = by_line
         mask = self.matcher.candidate_mask(frame)
-        result = BatchResult(ids, lines, self.clear_lines(ids, lines, skip=mask))
+        result = BatchResult(ids, lines, self.clear_lines(ids, lines, mask))
         candidates = frame if mask.all() else frame.filter(mask)
         return result, mask.arg_true().to_list(), candidates
 
@@ -268,9 +268,7 @@ class Screener:
             self._clear_template = (head, rest.removesuffix("0}"))
         return self._clear_template
 
-    def clear_lines(
-        self, ids: pl.Series, lines: pl.Series, skip: pl.Series | None = None
-    ) -> pl.Series:
+    def clear_lines(self, ids: pl.Series, lines: pl.Series, skip: pl.Series) -> pl.Series:
         """The clear finding of every row as a JSON line, built column-wise from the template;
         rows in ``skip`` (candidates, whose findings come later) get an empty string.
 
@@ -278,7 +276,6 @@ class Screener:
         by orjson one by one, so every line is byte for byte what :meth:`clear` gives.
         """
         head, tail = self.clear_template()
-        skip = skip if skip is not None else pl.repeat(False, len(ids), eager=True)
         frame = pl.DataFrame({"id": ids, "line": lines, "skip": skip})
         line_text = pl.concat_str(
             pl.lit(head + '"'),
